@@ -1,0 +1,32 @@
+"""pytest-benchmark suites for the core wheel next to asyncio and heapq, at 1M timers.
+
+    pytest bench/ --benchmark-only [--benchmark-compare]
+
+Each case times one pass over N timers (pedantic, one round per setup), so the figure
+divided by N is ns per timer, as in `timercore bench`.
+"""
+import pytest
+
+from timercore import bench as b
+
+N = 1_000_000
+CASES = {
+    "wheel_insert": b.wheel_schedule,
+    "wheel_insert_many": b.wheel_bulk_schedule,
+    "wheel_cancel": b.wheel_cancel,
+    "wheel_cancel_many": b.wheel_bulk_cancel,
+    "wheel_advance_backlog": b.wheel_fire,
+    "asyncio_call_at": b._loop_schedule(b.asyncio.new_event_loop),
+    "asyncio_cancel": b._loop_cancel(b.asyncio.new_event_loop),
+    "asyncio_fire_backlog": b._loop_fire(b.asyncio.new_event_loop),
+    "heapq_push": b.heapq_schedule,
+    "heapq_fire_backlog": b.heapq_fire,
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_bench(benchmark, name):
+    fn = CASES[name]
+    ns = benchmark.pedantic(fn, args=(N,), rounds=3, iterations=1)
+    benchmark.extra_info["ns_per_timer"] = ns / N
+    assert ns > 0

@@ -1,0 +1,5 @@
+import sys
+
+from timercore.cli import main
+
+sys.exit(main())

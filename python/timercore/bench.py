@@ -1,0 +1,384 @@
+"""`timercore bench`: timercore's layers next to asyncio, uvloop, heapq and sched, in one run.
+
+Every case builds its own state, then times one operation over N timers with
+``perf_counter_ns``; figures are ns per timer (best of ``--repeat``), and the "x asyncio"
+column divides asyncio's figure for the same scenario and N by the case's (so > 1 means
+faster than asyncio). Garbage collection is left on, as users have it. Memory is the RSS
+growth of a fresh child process holding N pending timers.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import heapq
+import importlib.util
+import itertools
+import json
+import platform
+import random
+import sched
+import subprocess
+import sys
+import time
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from timercore import TimerWheel
+
+DEFAULT_TIMERS = (10_000, 100_000, 1_000_000)
+SPAN_MS = 60_000.0          # deadlines spread over a minute, as idle timeouts are
+
+
+def _noop() -> None:
+    pass
+
+
+def _deadlines(n: int, seed: int = 0) -> list[float]:
+    return np.random.default_rng(seed).uniform(1.0, SPAN_MS, n).tolist()
+
+
+def _timed(fn: Callable[[], object]) -> int:
+    t0 = time.perf_counter_ns()
+    fn()
+    return time.perf_counter_ns() - t0
+
+
+def _drain(it) -> None:
+    deque(it, 0)
+
+
+# -- peers: each scenario function takes N and returns elapsed ns for N timers ----------
+
+def wheel_schedule(n: int) -> int:
+    w, ds = TimerWheel(), _deadlines(n)
+    return _timed(lambda: _drain(map(w.insert, ds)))
+
+
+def wheel_cancel(n: int) -> int:
+    w, ds = TimerWheel(), _deadlines(n)
+    hs = list(map(w.insert, ds))
+    random.Random(1).shuffle(hs)
+    return _timed(lambda: _drain(map(w.cancel, hs)))
+
+
+def wheel_fire(n: int) -> int:
+    w = TimerWheel()
+    _drain(map(w.insert, _deadlines(n)))
+    return _timed(lambda: w.advance(SPAN_MS))
+
+
+def wheel_bulk_schedule(n: int) -> int:
+    w, ds = TimerWheel(), np.asarray(_deadlines(n))
+    return _timed(lambda: w.insert_many(ds))
+
+
+def wheel_bulk_cancel(n: int) -> int:
+    w = TimerWheel()
+    hs = w.insert_many(np.asarray(_deadlines(n)))
+    np.random.default_rng(1).shuffle(hs)
+    return _timed(lambda: w.cancel_many(hs))
+
+
+def _asyncio_loop(factory: Callable[[], asyncio.AbstractEventLoop]):
+    loop = factory()
+    loop.time()
+    return loop
+
+
+def _loop_schedule(factory):
+    def schedule(n: int) -> int:
+        loop = _asyncio_loop(factory)
+        base = loop.time()
+        whens = [base + d / 1000.0 for d in _deadlines(n)]
+        cbs = itertools.repeat(_noop, n)
+        hs: list = []
+        elapsed = _timed(lambda: hs.extend(map(loop.call_at, whens, cbs)))
+        _drain(map(asyncio.TimerHandle.cancel, hs))
+        loop.close()
+        return elapsed
+    return schedule
+
+
+def _loop_cancel(factory):
+    def cancel(n: int) -> int:
+        loop = _asyncio_loop(factory)
+        base = loop.time()
+        hs = [loop.call_at(base + d / 1000.0, _noop) for d in _deadlines(n)]
+        random.Random(1).shuffle(hs)
+        elapsed = _timed(lambda: _drain(map(type(hs[0]).cancel, hs)))
+        loop.close()
+        return elapsed
+    return cancel
+
+
+def _loop_fire(factory):
+    def fire(n: int) -> int:
+        loop = _asyncio_loop(factory)
+        base = loop.time() - 2 * SPAN_MS / 1000.0     # all already due
+        for d in _deadlines(n):
+            loop.call_at(base + d / 1000.0, _noop)
+
+        def run_once():
+            loop.call_soon(loop.stop)
+            loop.run_forever()
+
+        elapsed = _timed(run_once)
+        loop.close()
+        return elapsed
+    return fire
+
+
+def heapq_schedule(n: int) -> int:
+    heap: list = []
+    ds, seq = _deadlines(n), itertools.count()
+    push = heapq.heappush
+    return _timed(lambda: _drain(push(heap, [d, next(seq), _noop]) for d in ds))
+
+
+def heapq_cancel(n: int) -> int:
+    """The lazy-cancel recipe from the heapq docs: mark the entry, skip it when popped."""
+    heap: list = []
+    for i, d in enumerate(_deadlines(n)):
+        heapq.heappush(heap, [d, i, _noop])
+    entries = list(heap)
+    random.Random(1).shuffle(entries)
+
+    def cancel():
+        for e in entries:
+            e[2] = None
+    return _timed(cancel)
+
+
+def heapq_fire(n: int) -> int:
+    heap: list = []
+    for i, d in enumerate(_deadlines(n)):
+        heapq.heappush(heap, (d, i, _noop))
+    pop = heapq.heappop
+
+    def fire():
+        while heap and heap[0][0] <= SPAN_MS:
+            pop(heap)[2]()
+    return _timed(fire)
+
+
+def sched_schedule(n: int) -> int:
+    s = sched.scheduler(timefunc=lambda: 0.0, delayfunc=lambda _: None)
+    ds = _deadlines(n)
+    return _timed(lambda: _drain(s.enterabs(d, 0, _noop) for d in ds))
+
+
+def sched_fire(n: int) -> int:
+    clock = [0.0]
+    s = sched.scheduler(timefunc=lambda: clock[0], delayfunc=lambda _: None)
+    for d in _deadlines(n):
+        s.enterabs(d, 0, _noop)
+    clock[0] = SPAN_MS
+    return _timed(lambda: s.run(blocking=False))
+
+
+# -- memory: RSS growth of a child process holding N pending timers ----------------------
+
+_MEMORY_SCRIPT = """
+import sys, gc, itertools
+def rss():
+    with open('/proc/self/status') as f:
+        return next(int(l.split()[1]) for l in f if l.startswith('VmRSS')) * 1024
+n, peer = int(sys.argv[1]), sys.argv[2]
+import numpy as np
+ds = np.random.default_rng(0).uniform(1.0, 60000.0, n).tolist()
+def noop(): pass
+if peer == 'wheel':
+    from timercore import TimerWheel
+    w = TimerWheel(); ins = w.insert
+    before = rss()
+    for d in ds: ins(d)
+elif peer in ('asyncio', 'uvloop'):
+    if peer == 'uvloop':
+        import uvloop; loop = uvloop.new_event_loop()
+    else:
+        import asyncio; loop = asyncio.new_event_loop()
+    base = loop.time(); ca = loop.call_at
+    whens = [base + d / 1000.0 for d in ds]
+    before = rss()
+    for t in whens: ca(t, noop)
+elif peer == 'heapq':
+    import heapq; heap = []; push = heapq.heappush
+    before = rss()
+    for i, d in enumerate(ds): push(heap, [d, i, noop])
+gc.collect()
+print((rss() - before) / n)
+"""
+
+
+def _memory(peer: str) -> Callable[[int], float]:
+    def measure(n: int) -> float:
+        out = subprocess.run([sys.executable, "-c", _MEMORY_SCRIPT, str(n), peer],
+                             capture_output=True, text=True, check=True)
+        return float(out.stdout.strip())
+    return measure
+
+
+# -- the registry -------------------------------------------------------------------------
+
+@dataclass
+class Case:
+    scenario: str
+    peer: str
+    fn: Callable[[int], float]
+    unit: str = "ns/timer"
+    max_n: int | None = None      # skip above this N (quadratic peers)
+
+
+def _uvloop_factory():
+    if importlib.util.find_spec("uvloop") is None:
+        return None
+    import uvloop
+    return uvloop.new_event_loop
+
+
+def cases(peers: set[str]) -> tuple[list[Case], list[str]]:
+    """Every (scenario, peer) to run, and the names of requested peers not installed."""
+    loops = {"asyncio": asyncio.new_event_loop}
+    missing = []
+    if "uvloop" in peers:
+        uv = _uvloop_factory()
+        if uv is None:
+            missing.append("uvloop (pip install 'timercore[bench]')")
+        else:
+            loops["uvloop"] = uv
+    out = [
+        Case("schedule", "TimerWheel.insert", wheel_schedule),
+        Case("schedule", "TimerWheel.insert_many", wheel_bulk_schedule),
+        Case("cancel", "TimerWheel.cancel", wheel_cancel),
+        Case("cancel", "TimerWheel.cancel_many", wheel_bulk_cancel),
+        Case("fire backlog", "TimerWheel.advance", wheel_fire),
+        Case("memory", "TimerWheel", _memory("wheel"), "bytes/timer"),
+    ]
+    for name, factory in loops.items():
+        if name in peers:
+            out += [Case("schedule", f"{name} call_at", _loop_schedule(factory)),
+                    Case("cancel", f"{name} cancel", _loop_cancel(factory)),
+                    Case("fire backlog", f"{name} loop", _loop_fire(factory)),
+                    Case("memory", name, _memory(name), "bytes/timer")]
+    if "heapq" in peers:
+        out += [Case("schedule", "heapq", heapq_schedule),
+                Case("cancel", "heapq (lazy)", heapq_cancel),
+                Case("fire backlog", "heapq", heapq_fire),
+                Case("memory", "heapq", _memory("heapq"), "bytes/timer")]
+    if "sched" in peers:
+        out += [Case("schedule", "sched", sched_schedule),
+                Case("fire backlog", "sched", sched_fire, max_n=1_000_000)]
+    return out, missing
+
+
+@dataclass
+class Result:
+    scenario: str
+    peer: str
+    n: int
+    unit: str
+    samples: list[float] = field(default_factory=list)
+
+    @property
+    def best(self) -> float:
+        return min(self.samples)
+
+
+def measure(case_list: list[Case], ns: list[int], repeat: int, progress=None) -> list[Result]:
+    results = []
+    for n in ns:
+        for case in case_list:
+            if case.max_n is not None and n > case.max_n:
+                continue
+            r = Result(case.scenario, case.peer, n, case.unit)
+            for _ in range(1 if case.unit == "bytes/timer" else repeat):
+                gc.collect()
+                value = case.fn(n)
+                r.samples.append(value if case.unit == "bytes/timer" else value / n)
+            results.append(r)
+            if progress is not None:
+                progress()
+    return results
+
+
+def ratio_to_asyncio(results: list[Result]) -> dict[tuple[str, str, int], float]:
+    base = {(r.scenario, r.n): r.best for r in results if r.peer.startswith("asyncio")}
+    return {(r.scenario, r.peer, r.n): base[(r.scenario, r.n)] / r.best
+            for r in results if (r.scenario, r.n) in base and r.best > 0}
+
+
+def render(results: list[Result], console) -> None:
+    from rich.table import Table
+
+    ratios = ratio_to_asyncio(results)
+    for n in sorted({r.n for r in results}):
+        table = Table(title=f"N = {n:,} timers  (gc on; best of samples)")
+        table.add_column("scenario")
+        table.add_column("peer")
+        table.add_column("figure", justify="right")
+        table.add_column("× asyncio", justify="right")
+        for r in (r for r in results if r.n == n):
+            ratio = ratios.get((r.scenario, r.peer, n))
+            table.add_row(r.scenario, r.peer, f"{r.best:,.1f} {r.unit}",
+                          "" if ratio is None else f"{ratio:,.1f}×")
+        console.print(table)
+
+
+def environment() -> dict:
+    import numpy
+    import timercore
+    return {"python": sys.version.split()[0], "platform": platform.platform(),
+            "machine": platform.machine(), "timercore": timercore.__version__,
+            "numpy": numpy.__version__, "gc": "enabled",
+            "uvloop": getattr(importlib.util.find_spec("uvloop"), "name", None)}
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--timers", default=",".join(map(str, DEFAULT_TIMERS)),
+                   help="N, or a comma-separated list of N (default: 10000,100000,1000000)")
+    p.add_argument("--peers", default="asyncio,uvloop,heapq,sched",
+                   help="comma-separated peers to compare with")
+    p.add_argument("--scenario", default=None,
+                   help="comma-separated scenarios (schedule, cancel, fire backlog, memory)")
+    p.add_argument("--repeat", type=int, default=3, help="samples per case (best is shown)")
+    p.add_argument("--json", metavar="FILE", help="write machine-readable results here")
+    p.add_argument("--quick", action="store_true", help="N=10000, one sample: a smoke run")
+
+
+def _parse_ns(text: str) -> list[int]:
+    try:
+        ns = [int(x.replace("_", "")) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise SystemExit(f"--timers must be integers, got {text!r}") from None
+    if not ns or min(ns) <= 0:
+        raise SystemExit("--timers must be positive")
+    return ns
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    console = Console()
+    ns = [10_000] if args.quick else _parse_ns(args.timers)
+    repeat = 1 if args.quick else max(1, args.repeat)
+    case_list, missing = cases({p.strip() for p in args.peers.split(",") if p.strip()})
+    if args.scenario:
+        wanted = {s.strip() for s in args.scenario.split(",")}
+        case_list = [c for c in case_list if c.scenario in wanted]
+    for name in missing:
+        console.print(f"[yellow]skipped: {name} is not installed[/yellow]")
+    total = sum(1 for n in ns for c in case_list if c.max_n is None or n <= c.max_n)
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("benchmarking", total=total)
+        results = measure(case_list, ns, repeat, lambda: progress.advance(task))
+    render(results, console)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"environment": environment(),
+                       "results": [asdict(r) | {"best": r.best} for r in results]}, f, indent=1)
+    return 0

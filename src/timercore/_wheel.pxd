@@ -1,0 +1,50 @@
+# The C wheel's declarations, once, for every .pyx that cimports them.
+from libc.stdint cimport int64_t, uint16_t, uint32_t, uint64_t
+
+
+cdef extern from "wheel.h" nogil:
+    enum:
+        TW_MAX_ORDERING
+        TW_LEVELS
+        TW_SLOTS
+
+    ctypedef struct tw_wheel:
+        uint64_t len
+        uint64_t max_timers
+        double now
+        double resolution
+        uint64_t elapsed
+        uint32_t used
+        uint32_t cap
+
+    ctypedef struct tw_out:
+        int64_t *data
+        size_t len
+        size_t cap
+
+    int tw_init(tw_wheel *w, double resolution_ms, double start_ms)
+    void tw_free(tw_wheel *w)
+    int tw_reserve(tw_wheel *w, uint32_t extra)
+    int tw_reserve_ordering(tw_wheel *w, uint16_t ordering)
+    int64_t tw_insert(tw_wheel *w, double deadline_ms, uint16_t ordering)
+    int tw_cancel(tw_wheel *w, int64_t handle)
+    int tw_reschedule(tw_wheel *w, int64_t handle, double deadline_ms)
+    int64_t tw_advance(tw_wheel *w, double now_ms, tw_out *out, int release)
+    void tw_release(tw_wheel *w, int64_t handle)
+    int tw_next_expiry(tw_wheel *w, double *out)
+    int tw_lookup(const tw_wheel *w, int64_t handle, double *deadline)
+    int tw_contains(const tw_wheel *w, int64_t handle)
+    int64_t tw_slot_of(const tw_wheel *w, int64_t handle)
+    int64_t tw_count(const tw_wheel *w, uint16_t ordering)
+    int tw_check(const tw_wheel *w)
+    int tw_debug_set_gen(tw_wheel *w, uint32_t slot, uint32_t gen)
+    void tw_out_free(tw_out *out)
+
+
+cdef class TimerWheel:
+    cdef:
+        tw_wheel _w          # the C wheel, embedded: one allocation fewer, no pointer chase
+        tw_out _out          # advance's output buffer, reused between calls
+
+    cdef int64_t _insert(self, double deadline_ms, int ordering_id) except -1
+    cdef int64_t _advance(self, double now_ms, bint release) except -1

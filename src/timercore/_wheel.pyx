@@ -1,0 +1,264 @@
+"""TimerWheel: the Python face of the C hierarchical timing wheel (wheel.c)."""
+from cpython.float cimport PyFloat_AS_DOUBLE
+from cpython.long cimport PyLong_AsLongLongAndOverflow
+from libc.math cimport isfinite
+from libc.string cimport memcpy
+
+cimport numpy as cnp
+import numpy as np
+
+cnp.import_array()
+
+
+cdef inline double _as_ms(object value, str name) except? -1.0:
+    """A finite float from a number, naming the argument on bad input."""
+    cdef double d
+    if type(value) is float:
+        d = PyFloat_AS_DOUBLE(value)
+    else:
+        if isinstance(value, (str, bytes)) or not hasattr(value, "__float__") and not hasattr(value, "__index__"):
+            raise TypeError(f"{name} must be a number of milliseconds, not {type(value).__name__}")
+        d = float(value)
+    if not isfinite(d):
+        raise ValueError(f"{name} must be finite, got {d!r}")
+    return d
+
+
+cdef inline int64_t _as_handle(object handle) except? -1:
+    """An int64 handle from an integer; integers outside int64 name no timer (0)."""
+    cdef int overflow = 0
+    cdef long long h
+    if type(handle) is not int:
+        if not hasattr(handle, "__index__"):
+            raise TypeError(f"handle must be an integer, not {type(handle).__name__}")
+        handle = handle.__index__()
+    h = PyLong_AsLongLongAndOverflow(handle, &overflow)
+    return 0 if overflow else h
+
+
+cdef inline int _as_ordering(object ordering_id) except -1:
+    if type(ordering_id) is not int and not hasattr(ordering_id, "__index__"):
+        raise TypeError(f"ordering_id must be an integer, not {type(ordering_id).__name__}")
+    cdef object o = ordering_id.__index__()
+    if not 0 <= o <= TW_MAX_ORDERING:
+        raise ValueError(f"ordering_id must be in 0..{TW_MAX_ORDERING}, got {o}")
+    return <int>o
+
+
+cdef class TimerWheel:
+    """A hierarchical timing wheel of pending deadlines (milliseconds, float).
+
+    Six levels of 64 slots over ticks of ``resolution_ms``; deadlines beyond the top
+    level's range (2**36 ticks) wait on an overflow list, so none is dropped.
+
+    Guarantees: ``advance(now)`` returns every timer whose exact deadline is <= now and
+    none later, in (deadline, insertion order) order; a handle names one timer only,
+    never a later one in the same slot. Insert, cancel and reschedule are O(1); firing is
+    amortised O(1) per timer plus the sort of equal-tick batches. Each pending timer
+    costs 32 bytes of C memory and no Python object.
+    """
+
+    def __cinit__(self, resolution_ms=1.0, start_ms=0.0, *, max_timers=0):
+        cdef double res = _as_ms(resolution_ms, "resolution_ms")
+        cdef double start = _as_ms(start_ms, "start_ms")
+        if res <= 0:
+            raise ValueError(f"resolution_ms must be > 0, got {res!r}")
+        if max_timers is None or max_timers < 0:
+            raise ValueError(f"max_timers must be >= 0 (0 = unlimited), got {max_timers!r}")
+        if tw_init(&self._w, res, start) < 0:
+            raise MemoryError()
+        self._w.max_timers = max_timers
+
+    def __dealloc__(self):
+        tw_free(&self._w)
+        tw_out_free(&self._out)
+
+    # -- scalar ------------------------------------------------------------------------
+
+    cdef int64_t _insert(self, double deadline_ms, int ordering_id) except -1:
+        cdef int64_t h = tw_insert(&self._w, deadline_ms, <uint16_t>ordering_id)
+        if h == -2:
+            raise OverflowError(f"the wheel holds max_timers={self._w.max_timers} timers")
+        if h < 0:
+            raise MemoryError()
+        return h
+
+    def insert(self, deadline_ms, ordering_id=0):
+        """Add a timer due at ``deadline_ms``; return its handle (int > 0). O(1).
+
+        A deadline in the past is legal and fires at the next ``advance``.
+        Raises ``TypeError``/``ValueError`` for a non-number or non-finite deadline or
+        an ordering_id outside 0..65535; ``OverflowError`` at ``max_timers``.
+        """
+        cdef double d
+        if type(deadline_ms) is float:
+            d = PyFloat_AS_DOUBLE(deadline_ms)
+            if not isfinite(d):
+                raise ValueError(f"deadline_ms must be finite, got {d!r}")
+        else:
+            d = _as_ms(deadline_ms, "deadline_ms")
+        return self._insert(d, 0 if ordering_id is 0 else _as_ordering(ordering_id))
+
+    def cancel(self, handle):
+        """Cancel a pending timer. True if it was pending; False for a stale, unknown,
+        fired or already-cancelled handle. O(1). ``TypeError`` for a non-integer."""
+        return tw_cancel(&self._w, _as_handle(handle)) != 0
+
+    def reschedule(self, handle, deadline_ms):
+        """Move a pending timer to a new deadline, keeping its handle; it then orders
+        after timers already pending at that deadline. O(1). False if not pending."""
+        cdef int64_t h = _as_handle(handle)
+        return tw_reschedule(&self._w, h, _as_ms(deadline_ms, "deadline_ms")) != 0
+
+    def deadline(self, handle):
+        """The deadline (ms) of a pending timer; ``KeyError`` if the handle is stale."""
+        cdef double d
+        if not tw_lookup(&self._w, _as_handle(handle), &d):
+            raise KeyError(handle)
+        return d
+
+    def next_expiry(self):
+        """The earliest pending deadline (ms), or None when empty. O(1) when cached;
+        otherwise a scan of the first occupied slot."""
+        cdef double d
+        if tw_next_expiry(&self._w, &d):
+            return None
+        return d
+
+    cdef int64_t _advance(self, double now_ms, bint release) except -1:
+        """Fire into self._out (cleared first); returns the count."""
+        cdef int64_t n
+        self._out.len = 0
+        with nogil:
+            n = tw_advance(&self._w, now_ms, &self._out, release)
+        if n < 0:
+            raise MemoryError()
+        return n
+
+    def advance(self, now_ms):
+        """Move time to ``now_ms`` and return the handles of every timer whose deadline
+        is <= now_ms, in (deadline, insertion) order, as an int64 array.
+
+        ``ValueError`` if now_ms is before ``now`` or not finite.
+        """
+        cdef double now = _as_ms(now_ms, "now_ms")
+        if now < self._w.now:
+            raise ValueError(f"now_ms={now!r} is before the wheel's now={self._w.now!r}")
+        cdef Py_ssize_t n = self._advance(now, True)
+        cdef cnp.npy_intp dims = n
+        cdef cnp.ndarray out = cnp.PyArray_SimpleNew(1, &dims, cnp.NPY_INT64)
+        if n:
+            memcpy(cnp.PyArray_DATA(out), self._out.data, n * sizeof(int64_t))
+        if self._out.cap > 65536 and <size_t>n < self._out.cap // 4:
+            tw_out_free(&self._out)   # don't keep a huge buffer after one big batch
+        return out
+
+    # -- bulk --------------------------------------------------------------------------
+
+    def insert_many(self, deadlines, ordering_ids=None):
+        """Insert many timers; returns their handles (int64 array) in input order.
+
+        ``deadlines`` is converted to float64; all are checked before any is inserted,
+        so bad input leaves the wheel unchanged. The GIL is released while inserting.
+        """
+        cdef cnp.ndarray[cnp.float64_t, ndim=1] d_arr = _as_array(deadlines, np.float64, "deadlines", "biuf")
+        cdef Py_ssize_t n = d_arr.shape[0], i
+        if n and not np.isfinite(d_arr).all():
+            raise ValueError("deadlines must all be finite")
+        cdef cnp.ndarray o_arr = None
+        if ordering_ids is not None:
+            o_arr = _as_array(ordering_ids, np.int64, "ordering_ids", "biu")
+            if o_arr.shape[0] != n:
+                raise ValueError(f"ordering_ids has {o_arr.shape[0]} items, deadlines {n}")
+            if n and (o_arr.min() < 0 or o_arr.max() > TW_MAX_ORDERING):
+                raise ValueError(f"ordering_ids must be in 0..{TW_MAX_ORDERING}")
+        if self._w.max_timers and self._w.len + n > self._w.max_timers:
+            raise OverflowError(f"the wheel holds max_timers={self._w.max_timers} timers")
+        if n > 0x7FFFFFFF or tw_reserve(&self._w, <uint32_t>n) < 0:
+            raise MemoryError()
+        if o_arr is not None and n and tw_reserve_ordering(&self._w, <uint16_t>o_arr.max()) < 0:
+            raise MemoryError()
+        cdef cnp.ndarray[cnp.int64_t, ndim=1] out = np.empty(n, dtype=np.int64)
+        cdef const double[::1] dv = d_arr
+        cdef const int64_t[::1] ov
+        cdef int64_t[::1] hv = out
+        if o_arr is None:
+            with nogil:
+                for i in range(n):
+                    hv[i] = tw_insert(&self._w, dv[i], 0)
+        else:
+            ov = o_arr
+            with nogil:
+                for i in range(n):
+                    hv[i] = tw_insert(&self._w, dv[i], <uint16_t>ov[i])
+        return out
+
+    def cancel_many(self, handles):
+        """Cancel many handles; returns how many were pending. GIL released."""
+        cdef cnp.ndarray h_arr = _as_array(handles, np.int64, "handles", "iu")
+        cdef const int64_t[::1] hv = h_arr
+        cdef Py_ssize_t i, n = hv.shape[0]
+        cdef int64_t cancelled = 0
+        with nogil:
+            for i in range(n):
+                cancelled += tw_cancel(&self._w, hv[i])
+        return cancelled
+
+    # -- introspection -----------------------------------------------------------------
+
+    def __len__(self):
+        return self._w.len
+
+    def __contains__(self, handle):
+        return tw_contains(&self._w, _as_handle(handle)) != 0
+
+    @property
+    def now(self):
+        """The last time passed to ``advance`` (ms), initially ``start_ms``."""
+        return self._w.now
+
+    @property
+    def resolution_ms(self):
+        return self._w.resolution
+
+    @property
+    def max_timers(self):
+        return self._w.max_timers
+
+    def count(self, ordering_id=0):
+        """Pending timers with this ordering id. O(1)."""
+        return tw_count(&self._w, <uint16_t>_as_ordering(ordering_id))
+
+    def _check(self):
+        """Walk the slab and levels and assert every invariant (tests, debugging)."""
+        cdef int rc = tw_check(&self._w)
+        if rc:
+            raise AssertionError(f"timing wheel invariant {rc} violated")
+
+    def _slot_of(self, handle):
+        """Slab index of a pending handle, or -1 (tests)."""
+        return tw_slot_of(&self._w, _as_handle(handle))
+
+    def _set_generation(self, slot, gen):
+        """Set a slab slot's generation (tests: reach the wrap without 2**31 reuses)."""
+        if tw_debug_set_gen(&self._w, slot, gen) < 0:
+            raise ValueError(f"cannot set slot {slot} to generation {gen}")
+
+    def __repr__(self):
+        return (f"<TimerWheel pending={self._w.len} now={self._w.now!r} "
+                f"resolution_ms={self._w.resolution!r}>")
+
+
+cdef cnp.ndarray _as_array(object values, object dtype, str name, str kinds):
+    """A 1-d C-contiguous array of dtype; TypeError naming the argument otherwise.
+    An ndarray whose dtype kind is not in ``kinds`` is rejected, not silently cast."""
+    cdef cnp.ndarray arr
+    if isinstance(values, np.ndarray) and values.dtype.kind not in kinds:
+        raise TypeError(f"{name} must not have dtype {values.dtype}")
+    try:
+        arr = np.ascontiguousarray(values, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a 1-d array of numbers: {exc}") from None
+    if arr.ndim != 1:
+        raise TypeError(f"{name} must be 1-dimensional, got {arr.ndim} dimensions")
+    return arr

@@ -1,0 +1,570 @@
+/* timercore's hierarchical timing wheel.
+ *
+ * 1. What it is
+ * -------------
+ * A hashed, hierarchical timing wheel (Varghese & Lauck) in the style of Tokio's: six
+ * levels of 64 slots; one tick is `resolution` ms (1 ms by default). A timer lives in
+ * exactly one slot list, chosen from the highest bit in which its tick differs from the
+ * wheel's current tick (`elapsed`): differing only in bits 0..5 puts it on level 0, in
+ * bits 6..11 on level 1, and so on. Each level keeps a 64-bit occupancy mask, so the next
+ * non-empty slot is one count-trailing-zeros away: the wheel never ticks through empty
+ * slots, however far apart the timers are.
+ *
+ *   level  slot width        level range        (1 ms tick)
+ *   0      1 tick   = 1 ms   64 ticks           64 ms
+ *   1      64       = 64 ms  4,096              ~4 s
+ *   2      4,096    ~4 s     262,144            ~4.4 min
+ *   3      262,144  ~4.4 min 16,777,216         ~4.7 h
+ *   4      2**24    ~4.7 h   2**30              ~12.4 days
+ *   5      2**30    ~12 days 2**36              ~795 days
+ *   overflow: ticks beyond level 5's range, one list, re-filed when time reaches their
+ *   2**36-tick block. No timer is ever dropped or clamped.
+ *
+ *                elapsed
+ *                   v
+ *   level 0  [ . . . x x . x . . . ]   ticks of elapsed's 64-tick block
+ *   level 1  [ . . . . x . . x . . ]   later 64-tick blocks of elapsed's 4096-tick block
+ *   ...      each level's occupied slots lie after elapsed's own slot at that level,
+ *            so the first occupied slot of the lowest non-empty level is the earliest.
+ *
+ * 2. Advancing and cascading
+ * --------------------------
+ * advance(now) repeatedly takes the earliest occupied slot whose first tick is <= now's
+ * tick. On a level above 0 the slot is cascaded: elapsed moves to the slot's first tick
+ * and each timer in it is filed again relative to the new elapsed, which puts it on a
+ * lower level. On level 0 the slot holds exactly one tick: its due timers are sorted by
+ * (exact deadline, insertion sequence) and handed out. Then elapsed = now's tick; every
+ * slot still occupied starts after it, so all placements stay valid.
+ *
+ * 3. Guarantees, and where each is enforced
+ * -----------------------------------------
+ * - Never early: tick_of() is monotone (floor of a monotone float expression), so a timer
+ *   whose deadline is > now has a tick >= now's tick. Slots of earlier ticks are due in
+ *   full; in the slot of now's own tick the exact float deadline is compared (advance).
+ * - Never late past the call: every timer with deadline <= now has tick <= now's tick and
+ *   is reached by the loop in advance. Deadlines in the past are filed at elapsed.
+ * - Deadline order with FIFO ties: ticks are taken in increasing order and each tick's
+ *   batch is sorted by (deadline, seq); seq is a wheel-wide insertion counter, so the
+ *   order does not depend on how a timer reached its slot (directly, by cascade, or from
+ *   the overflow list).
+ * - Stale handles never hit newer timers: a handle is (generation << 32) | slot and the
+ *   generation is bumped whenever a slot is freed. A slot whose generation would pass
+ *   2**31 - 1 is retired instead of reused, so a handle is never issued twice.
+ *
+ * 4. Trade-offs
+ * -------------
+ * Insert and cancel are O(1): a push to or an unlink from an intrusive doubly-linked
+ * list. A timer is cascaded at most once per level (at most 5 times, usually 1-2), so
+ * firing costs amortised O(levels) plus the sort of its tick's batch (already sorted in
+ * the common case: checked in O(n) first). next_expiry() is exact: it scans the first
+ * occupied slot for its smallest deadline and caches the answer until the set changes.
+ *
+ * 5. Memory
+ * ---------
+ * A cache-line-aligned slab of 32-byte tw_entry structs grown by doubling, indexed by int32;
+ * links are slab indices, not pointers, so growth (a copy) needs no fix-up. Freed slots go on a LIFO
+ * free list. Per-wheel fixed state: 385 list heads/tails, 6 masks, the due-batch scratch.
+ *
+ * 6. Tests
+ * --------
+ * tests/test_wheel_model.py drives this wheel and a heap model (timercore.testing) with
+ * the same random inserts, cancels and advances (Hypothesis) and requires identical fired
+ * handles in identical order, len and next_expiry at every step, and tw_check() == 0.
+ */
+#include "wheel.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+_Static_assert(sizeof(tw_entry) == 32, "tw_entry must stay 32 bytes (one half cache line)");
+
+#define TICK_CAP ((uint64_t)1 << 62)   /* ticks past this share one tick; exact compare decides */
+#define LEVEL_MASK(l) (((uint64_t)1 << (TW_BITS * ((l) + 1))) - 1)
+
+static inline uint64_t tick_of(const tw_wheel *w, double ms) {
+    double q = (ms - w->origin) * w->per_ms;
+    if (!(q > 0.0)) return 0;
+    if (q >= (double)TICK_CAP) return TICK_CAP;
+    return (uint64_t)q;
+}
+
+/* A timer's tick: a deadline already passed is due at the current tick. */
+static inline uint64_t entry_tick(const tw_wheel *w, const tw_entry *e) {
+    uint64_t t = tick_of(w, e->deadline);
+    return t < w->elapsed ? w->elapsed : t;
+}
+
+static inline int level_for(uint64_t elapsed, uint64_t when) {
+    uint64_t masked = (elapsed ^ when) | (TW_SLOTS - 1);
+    int significant = 63 - __builtin_clzll(masked);
+    return significant / TW_BITS;
+}
+
+/* ---- lists ---------------------------------------------------------------------- */
+
+static inline void list_push(tw_wheel *w, int list, int32_t i) {
+    tw_entry *e = &w->slab[i];
+    e->list = (uint16_t)list;
+    e->next = TW_NIL;
+    e->prev = w->tail[list];
+    if (w->tail[list] == TW_NIL) {
+        w->head[list] = i;
+        if (list < TW_LISTS) w->occupied[list / TW_SLOTS] |= (uint64_t)1 << (list % TW_SLOTS);
+    } else {
+        w->slab[w->tail[list]].next = i;
+    }
+    w->tail[list] = i;
+}
+
+static inline void list_unlink(tw_wheel *w, int32_t i) {
+    tw_entry *e = &w->slab[i];
+    int list = e->list;
+    if (e->prev == TW_NIL) w->head[list] = e->next; else w->slab[e->prev].next = e->next;
+    if (e->next == TW_NIL) w->tail[list] = e->prev; else w->slab[e->next].prev = e->prev;
+    if (w->head[list] == TW_NIL) {
+        if (list < TW_LISTS) {
+            w->occupied[list / TW_SLOTS] &= ~((uint64_t)1 << (list % TW_SLOTS));
+        } else {                       /* overflow emptied */
+            w->overflow_min = UINT64_MAX;
+            w->overflow_dirty = 0;
+        }
+    } else if (list == TW_OVERFLOW && entry_tick(w, e) == w->overflow_min) {
+        w->overflow_dirty = 1;
+    }
+}
+
+/* Detach a whole list and return its first entry; the entries keep their links. */
+static inline int32_t list_take(tw_wheel *w, int list) {
+    int32_t first = w->head[list];
+    w->head[list] = w->tail[list] = TW_NIL;
+    if (list < TW_LISTS) w->occupied[list / TW_SLOTS] &= ~((uint64_t)1 << (list % TW_SLOTS));
+    return first;
+}
+
+/* File entry i relative to elapsed (its tick is clamped to elapsed: a past deadline is due now). */
+static void file_entry(tw_wheel *w, int32_t i) {
+    uint64_t tick = entry_tick(w, &w->slab[i]);
+    int level = level_for(w->elapsed, tick);
+    if (level >= TW_LEVELS) {
+        if (!w->overflow_dirty && tick < w->overflow_min) w->overflow_min = tick;
+        list_push(w, TW_OVERFLOW, i);
+        return;
+    }
+    int slot = (int)((tick >> (TW_BITS * level)) & (TW_SLOTS - 1));
+    list_push(w, level * TW_SLOTS + slot, i);
+}
+
+static uint64_t overflow_min(tw_wheel *w) {
+    if (w->overflow_dirty) {
+        uint64_t m = UINT64_MAX;
+        for (int32_t i = w->head[TW_OVERFLOW]; i != TW_NIL; i = w->slab[i].next)
+            if (entry_tick(w, &w->slab[i]) < m) m = entry_tick(w, &w->slab[i]);
+        w->overflow_min = m;
+        w->overflow_dirty = 0;
+    }
+    return w->overflow_min;
+}
+
+/* The earliest non-empty list and the first tick it covers. Returns 0 when empty. */
+static int find_first(tw_wheel *w, int *list, uint64_t *start) {
+    for (int level = 0; level < TW_LEVELS; level++) {
+        int pos = (int)((w->elapsed >> (TW_BITS * level)) & (TW_SLOTS - 1));
+        uint64_t m = w->occupied[level] & (~(uint64_t)0 << pos);
+        if (m) {
+            int slot = __builtin_ctzll(m);
+            *list = level * TW_SLOTS + slot;
+            *start = (w->elapsed & ~LEVEL_MASK(level)) + ((uint64_t)slot << (TW_BITS * level));
+            return 1;
+        }
+    }
+    if (w->head[TW_OVERFLOW] != TW_NIL) {
+        *list = TW_OVERFLOW;
+        *start = overflow_min(w) & ~LEVEL_MASK(TW_LEVELS - 1);
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- slab ----------------------------------------------------------------------- */
+
+static int grow_slab(tw_wheel *w, uint32_t need) {
+    if (need <= w->cap) return 0;
+    uint64_t cap = w->cap ? w->cap : 64;
+    while (cap < need) cap *= 2;
+    if (cap > (uint64_t)INT32_MAX) cap = INT32_MAX;
+    if (cap < need) return -1;
+    /* Cache-line aligned (realloc is not): each 32-byte entry then sits in one line. */
+    tw_entry *slab = aligned_alloc(64, (size_t)cap * sizeof(tw_entry));
+    if (!slab) return -1;
+    if (w->slab) memcpy(slab, w->slab, (size_t)w->used * sizeof(tw_entry));
+    free(w->slab);
+    w->slab = slab;
+    w->cap = (uint32_t)cap;
+    return 0;
+}
+
+int tw_reserve(tw_wheel *w, uint32_t extra) {
+    uint64_t need = (uint64_t)w->used + extra;
+    if (need > (uint64_t)INT32_MAX) return -1;
+    return grow_slab(w, (uint32_t)need);
+}
+
+static int32_t alloc_slot(tw_wheel *w) {
+    int32_t i = w->free_head;
+    if (i != TW_NIL) {
+        w->free_head = w->slab[i].next;
+        return i;
+    }
+    if (w->used == w->cap && grow_slab(w, w->used + 1) < 0) return TW_NIL;
+    i = (int32_t)w->used++;
+    w->slab[i].gen = 1;
+    return i;
+}
+
+static void free_slot(tw_wheel *w, int32_t i) {
+    tw_entry *e = &w->slab[i];
+    e->list = TW_FREE;
+    if (e->gen >= TW_GEN_MAX) {  /* retire: its handles must never be issued again */
+        e->gen = 0;
+        return;
+    }
+    e->gen++;
+    e->next = w->free_head;
+    w->free_head = i;
+}
+
+static int grow_counts(tw_wheel *w, uint16_t ordering) {
+    if (ordering < w->counts_cap) return 0;
+    uint32_t cap = w->counts_cap ? w->counts_cap : 8;
+    while (cap <= ordering) cap *= 2;
+    if (cap > TW_MAX_ORDERING + 1) cap = TW_MAX_ORDERING + 1;
+    int64_t *c = realloc(w->counts, cap * sizeof(int64_t));
+    if (!c) return -1;
+    memset(c + w->counts_cap, 0, (cap - w->counts_cap) * sizeof(int64_t));
+    w->counts = c;
+    w->counts_cap = cap;
+    return 0;
+}
+
+int tw_reserve_ordering(tw_wheel *w, uint16_t ordering) { return grow_counts(w, ordering); }
+
+/* ---- public --------------------------------------------------------------------- */
+
+int tw_init(tw_wheel *w, double resolution_ms, double start_ms) {
+    memset(w, 0, sizeof(*w));
+    w->resolution = resolution_ms;
+    w->per_ms = 1.0 / resolution_ms;
+    w->origin = start_ms;
+    w->now = start_ms;
+    w->free_head = TW_NIL;
+    w->overflow_min = UINT64_MAX;
+    for (int i = 0; i <= TW_LISTS; i++) w->head[i] = w->tail[i] = TW_NIL;
+    return grow_counts(w, 0);
+}
+
+void tw_free(tw_wheel *w) {
+    free(w->slab);
+    free(w->counts);
+    free(w->scratch);
+    w->slab = NULL;
+    w->counts = NULL;
+    w->scratch = NULL;
+    w->cap = w->used = 0;
+    w->len = 0;
+}
+
+static inline int32_t slot_of(const tw_wheel *w, int64_t handle) {
+    if (handle <= 0) return TW_NIL;
+    uint32_t slot = (uint32_t)(handle & 0xFFFFFFFF);
+    uint32_t gen = (uint32_t)((uint64_t)handle >> 32);
+    if (slot >= w->used) return TW_NIL;
+    const tw_entry *e = &w->slab[slot];
+    if (e->gen != gen || e->list >= TW_FIRED) return TW_NIL;
+    return (int32_t)slot;
+}
+
+int64_t tw_slot_of(const tw_wheel *w, int64_t handle) { return slot_of(w, handle); }
+
+int64_t tw_insert(tw_wheel *w, double deadline_ms, uint16_t ordering) {
+    if (w->max_timers && w->len >= w->max_timers) return -2;
+    if (grow_counts(w, ordering) < 0) return -1;
+    int32_t i = alloc_slot(w);
+    if (i == TW_NIL) return -1;
+    tw_entry *e = &w->slab[i];
+    e->deadline = deadline_ms;
+    e->seq = w->next_seq++;
+    e->ordering = ordering;
+    file_entry(w, i);
+    w->counts[ordering]++;
+    if (w->len++ == 0) {
+        w->next_cache = deadline_ms;
+        w->next_valid = 1;
+    } else if (w->next_valid && deadline_ms < w->next_cache) {
+        w->next_cache = deadline_ms;
+    }
+    return tw_handle((uint32_t)i, e->gen);
+}
+
+static void remove_pending(tw_wheel *w, int32_t i) {
+    tw_entry *e = &w->slab[i];
+    list_unlink(w, i);
+    w->counts[e->ordering]--;
+    w->len--;
+    if (w->next_valid && e->deadline <= w->next_cache) w->next_valid = 0;
+}
+
+int tw_cancel(tw_wheel *w, int64_t handle) {
+    int32_t i = slot_of(w, handle);
+    if (i == TW_NIL) return 0;
+    remove_pending(w, i);
+    free_slot(w, i);
+    return 1;
+}
+
+int tw_reschedule(tw_wheel *w, int64_t handle, double deadline_ms) {
+    int32_t i = slot_of(w, handle);
+    if (i == TW_NIL) return 0;
+    tw_entry *e = &w->slab[i];
+    remove_pending(w, i);
+    e->deadline = deadline_ms;
+    e->seq = w->next_seq++;
+    file_entry(w, i);
+    w->counts[e->ordering]++;
+    if (w->len++ == 0) {
+        w->next_cache = deadline_ms;
+        w->next_valid = 1;
+    } else if (w->next_valid && deadline_ms < w->next_cache) {
+        w->next_cache = deadline_ms;
+    }
+    return 1;
+}
+
+void tw_release(tw_wheel *w, int64_t handle) {
+    uint32_t slot = (uint32_t)(handle & 0xFFFFFFFF);
+    if (handle <= 0 || slot >= w->used) return;
+    tw_entry *e = &w->slab[slot];
+    if (e->list == TW_FIRED && e->gen == (uint32_t)((uint64_t)handle >> 32)) free_slot(w, (int32_t)slot);
+}
+
+int tw_lookup(const tw_wheel *w, int64_t handle, double *deadline) {
+    int32_t i = slot_of(w, handle);
+    if (i == TW_NIL) return 0;
+    *deadline = w->slab[i].deadline;
+    return 1;
+}
+
+int tw_contains(const tw_wheel *w, int64_t handle) { return slot_of(w, handle) != TW_NIL; }
+
+int64_t tw_count(const tw_wheel *w, uint16_t ordering) {
+    return ordering < w->counts_cap ? w->counts[ordering] : 0;
+}
+
+int tw_next_expiry(tw_wheel *w, double *out) {
+    if (w->len == 0) return 1;
+    if (!w->next_valid) {
+        int list;
+        uint64_t start;
+        find_first(w, &list, &start);
+        double m = INFINITY;
+        for (int32_t i = w->head[list]; i != TW_NIL; i = w->slab[i].next)
+            if (w->slab[i].deadline < m) m = w->slab[i].deadline;
+        w->next_cache = m;
+        w->next_valid = 1;
+    }
+    *out = w->next_cache;
+    return 0;
+}
+
+int tw_out_push(tw_out *out, int64_t v) {
+    if (out->len == out->cap) {
+        size_t cap = out->cap ? out->cap * 2 : 256;
+        int64_t *d = realloc(out->data, cap * sizeof(int64_t));
+        if (!d) return -1;
+        out->data = d;
+        out->cap = cap;
+    }
+    out->data[out->len++] = v;
+    return 0;
+}
+
+static int out_reserve(tw_out *out, size_t extra) {
+    if (out->len + extra <= out->cap) return 0;
+    size_t cap = out->cap ? out->cap : 256;
+    while (cap < out->len + extra) cap *= 2;
+    int64_t *d = realloc(out->data, cap * sizeof(int64_t));
+    if (!d) return -1;
+    out->data = d;
+    out->cap = cap;
+    return 0;
+}
+
+void tw_out_free(tw_out *out) {
+    free(out->data);
+    out->data = NULL;
+    out->len = out->cap = 0;
+}
+
+static int scratch_push(tw_wheel *w, size_t n, const tw_entry *e, int32_t i) {
+    if (n == w->scratch_cap) {
+        size_t cap = w->scratch_cap ? w->scratch_cap * 2 : 256;
+        tw_due *s = realloc(w->scratch, cap * sizeof(tw_due));
+        if (!s) return -1;
+        w->scratch = s;
+        w->scratch_cap = cap;
+    }
+    w->scratch[n].deadline = e->deadline;
+    w->scratch[n].seq = e->seq;
+    w->scratch[n].slot = (uint32_t)i;
+    return 0;
+}
+
+static inline int due_less(const tw_due *a, const tw_due *b) {
+    return a->deadline < b->deadline || (a->deadline == b->deadline && a->seq < b->seq);
+}
+
+static int due_cmp(const void *pa, const void *pb) {
+    const tw_due *a = pa, *b = pb;
+    return due_less(a, b) ? -1 : due_less(b, a) ? 1 : 0;
+}
+
+/* Most batches arrive sorted (timers inserted in deadline order): check before sorting. */
+static void sort_due(tw_due *d, size_t n) {
+    size_t k = 1;
+    while (k < n && !due_less(&d[k], &d[k - 1])) k++;
+    if (k >= n) return;
+    if (n <= 24) {
+        for (size_t i = k; i < n; i++) {
+            tw_due x = d[i];
+            size_t j = i;
+            while (j > 0 && due_less(&x, &d[j - 1])) { d[j] = d[j - 1]; j--; }
+            d[j] = x;
+        }
+    } else {
+        qsort(d, n, sizeof(tw_due), due_cmp);
+    }
+}
+
+static void cascade(tw_wheel *w, int list) {
+    int32_t i = list_take(w, list);
+    while (i != TW_NIL) {
+        int32_t next = w->slab[i].next;
+        file_entry(w, i);
+        i = next;
+    }
+}
+
+static void refile_overflow(tw_wheel *w) {
+    int32_t i = list_take(w, TW_OVERFLOW);
+    w->overflow_min = UINT64_MAX;
+    w->overflow_dirty = 0;
+    while (i != TW_NIL) {
+        int32_t next = w->slab[i].next;
+        file_entry(w, i);
+        i = next;
+    }
+}
+
+int64_t tw_advance(tw_wheel *w, double now_ms, tw_out *out, int release) {
+    uint64_t now_tick = tick_of(w, now_ms);
+    int64_t fired = 0;
+    int list;
+    uint64_t start;
+    while (find_first(w, &list, &start) && start <= now_tick) {
+        w->elapsed = start;   /* never moves back: every occupied slot starts at or after it */
+        if (list == TW_OVERFLOW) { refile_overflow(w); continue; }
+        if (list >= TW_SLOTS) { cascade(w, list); continue; }
+        /* Level 0: one tick. Earlier ticks are due in full; now's own tick by exact deadline. */
+        int whole = start < now_tick;
+        size_t n = 0;
+        for (int32_t i = w->head[list]; i != TW_NIL; i = w->slab[i].next) {
+            const tw_entry *e = &w->slab[i];
+            if (whole || e->deadline <= now_ms) {
+                if (scratch_push(w, n, e, i) < 0) return -1;
+                n++;
+            }
+        }
+        if (n == 0) break;
+        if (out_reserve(out, n) < 0) return -1;
+        sort_due(w->scratch, n);
+        if (whole) {                   /* the whole list goes: no per-entry unlink */
+            list_take(w, list);
+            w->len -= n;
+            w->next_valid = 0;
+        }
+        for (size_t k = 0; k < n; k++) {
+            int32_t i = (int32_t)w->scratch[k].slot;
+            tw_entry *e = &w->slab[i];
+            out->data[out->len++] = tw_handle((uint32_t)i, e->gen);
+            if (whole) w->counts[e->ordering]--; else remove_pending(w, i);
+            if (release) free_slot(w, i); else e->list = TW_FIRED;
+        }
+        fired += (int64_t)n;
+        if (!whole) break;
+    }
+    if (now_tick > w->elapsed) w->elapsed = now_tick;
+    if (now_ms > w->now) w->now = now_ms;
+    if (w->scratch_cap > 65536) {  /* one huge tick must not pin its scratch forever */
+        free(w->scratch);
+        w->scratch = NULL;
+        w->scratch_cap = 0;
+    }
+    return fired;
+}
+
+/* ---- invariants (debug builds and tests) ---------------------------------------- */
+
+int tw_check(const tw_wheel *w) {
+    uint64_t pending = 0;
+    for (int list = 0; list <= TW_LISTS; list++) {
+        int nonempty = w->head[list] != TW_NIL;
+        if (list < TW_LISTS) {
+            int bit = (int)((w->occupied[list / TW_SLOTS] >> (list % TW_SLOTS)) & 1);
+            if (bit != nonempty) return -1;          /* mask out of step with the list */
+        }
+        int32_t prev = TW_NIL;
+        for (int32_t i = w->head[list]; i != TW_NIL; i = w->slab[i].next) {
+            const tw_entry *e = &w->slab[i];
+            if ((uint32_t)i >= w->used) return -2;   /* link out of the slab */
+            if (e->list != list || e->prev != prev) return -3;
+            uint64_t tick = entry_tick(w, e);
+            int level = level_for(w->elapsed, tick);
+            if (list == TW_OVERFLOW) {
+                if (level < TW_LEVELS) return -5;
+                if (!w->overflow_dirty && tick < w->overflow_min) return -6;
+            } else {
+                int slot = (int)((tick >> (TW_BITS * level)) & (TW_SLOTS - 1));
+                if (level * TW_SLOTS + slot != list) return -7;  /* filed in the wrong slot */
+            }
+            if (++pending > w->len) return -9;
+            prev = i;
+        }
+        if (w->tail[list] != prev) return -10;
+    }
+    if (pending != w->len) return -11;
+    int64_t total = 0;
+    for (uint32_t k = 0; k < w->counts_cap; k++) {
+        if (w->counts[k] < 0) return -12;
+        total += w->counts[k];
+    }
+    if ((uint64_t)total != w->len) return -13;
+    uint64_t free_count = 0;
+    for (int32_t i = w->free_head; i != TW_NIL; i = w->slab[i].next) {
+        if ((uint32_t)i >= w->used || w->slab[i].list != TW_FREE) return -14;
+        if (++free_count > w->used) return -15;       /* cycle */
+    }
+    if (w->next_valid && w->len) {
+        double m = INFINITY;
+        for (uint32_t i = 0; i < w->used; i++)
+            if (w->slab[i].list < TW_FIRED && w->slab[i].deadline < m) m = w->slab[i].deadline;
+        if (m != w->next_cache) return -16;
+    }
+    return 0;
+}
+
+int tw_debug_set_gen(tw_wheel *w, uint32_t slot, uint32_t gen) {
+    if (slot >= w->used || gen == 0 || gen > TW_GEN_MAX) return -1;
+    if (w->slab[slot].list != TW_FREE || w->slab[slot].gen == 0) return -1;  /* free, not retired */
+    w->slab[slot].gen = gen;
+    return 0;
+}

@@ -1,0 +1,109 @@
+/* timercore's hierarchical timing wheel: plain C11, no Python objects.
+ * The design is explained once, at the top of wheel.c. */
+#ifndef TIMERCORE_WHEEL_H
+#define TIMERCORE_WHEEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TW_BITS 6
+#define TW_SLOTS 64                      /* slots per level: one bit of a uint64 mask each */
+#define TW_LEVELS 6                      /* 64**6 ticks = 2**36 ticks (~795 days at 1 ms) */
+#define TW_LISTS (TW_LEVELS * TW_SLOTS)  /* list index of every level slot */
+#define TW_OVERFLOW TW_LISTS             /* list index of the overflow list */
+#define TW_FIRED 0xFFFE                  /* list index: handed out by advance, not yet released */
+#define TW_FREE 0xFFFF                   /* list index: on the free list */
+#define TW_NIL (-1)
+#define TW_GEN_MAX 0x7FFFFFFFu           /* handles stay positive int64; a slot is retired after it */
+#define TW_MAX_ORDERING 0xFFFF           /* ordering ids are 0..65535 */
+
+/* One pending timer: 32 bytes, so an aligned slab puts each in one cache line. Its tick
+ * is not stored: it is max(tick_of(deadline), elapsed), recomputed when filed. */
+typedef struct tw_entry {
+    double deadline;     /* exact deadline in ms: "never early" compares this, not the slot */
+    uint64_t seq;        /* insertion sequence: FIFO among equal deadlines */
+    int32_t next, prev;  /* intrusive list links (slab indices); next doubles as the free-list link */
+    uint32_t gen;        /* generation: bumped on release, so a stale handle never matches */
+    uint16_t ordering;   /* ordering identifier */
+    uint16_t list;       /* which list holds it: 0..TW_LISTS-1, TW_OVERFLOW, TW_FIRED, TW_FREE */
+} tw_entry;
+
+/* Sort key of a due timer; also the scratch type for one due batch. */
+typedef struct tw_due {
+    double deadline;
+    uint64_t seq;
+    uint32_t slot;
+} tw_due;
+
+typedef struct tw_wheel {
+    tw_entry *slab;
+    uint32_t cap;            /* entries allocated */
+    uint32_t used;           /* high-water mark: slots [0, used) have been handed out */
+    int32_t free_head;       /* LIFO free list: the most recently freed slot is warm in cache */
+    uint64_t len;            /* pending timers (not fired, not cancelled) */
+    uint64_t max_timers;     /* capacity limit, 0 = unlimited */
+    uint64_t next_seq;
+    double origin;           /* ms at tick 0 */
+    double resolution;       /* ms per tick */
+    double per_ms;           /* ticks per ms: tick_of multiplies (monotone, like dividing) */
+    double now;              /* last time passed to advance (ms) */
+    uint64_t elapsed;        /* current tick: every level slot is placed relative to it */
+    uint64_t occupied[TW_LEVELS];
+    int32_t head[TW_LISTS + 1];
+    int32_t tail[TW_LISTS + 1];
+    uint64_t overflow_min;   /* smallest tick on the overflow list (valid unless overflow_dirty) */
+    int overflow_dirty;
+    double next_cache;       /* exact next expiry (valid when next_valid) */
+    int next_valid;
+    int64_t *counts;         /* pending timers per ordering id, grown on demand */
+    uint32_t counts_cap;
+    tw_due *scratch;         /* one due batch, reused between advances */
+    size_t scratch_cap;
+} tw_wheel;
+
+/* A growable int64 output buffer for advance. */
+typedef struct tw_out {
+    int64_t *data;
+    size_t len, cap;
+} tw_out;
+
+/* All functions returning int: 0 on success, -1 on out-of-memory, -2 on capacity reached. */
+int tw_init(tw_wheel *w, double resolution_ms, double start_ms);
+void tw_free(tw_wheel *w);
+int tw_reserve(tw_wheel *w, uint32_t extra);
+/* Make room to count ordering ids up to `ordering` (so bulk inserts cannot fail half-way). */
+int tw_reserve_ordering(tw_wheel *w, uint16_t ordering);
+/* Insert; returns the handle (> 0), or -1 on out-of-memory, -2 at max_timers. */
+int64_t tw_insert(tw_wheel *w, double deadline_ms, uint16_t ordering);
+/* 1 if the handle named a pending timer (now cancelled), 0 otherwise. */
+int tw_cancel(tw_wheel *w, int64_t handle);
+/* Move a pending timer to a new deadline, keeping its handle (a fresh sequence number). */
+int tw_reschedule(tw_wheel *w, int64_t handle, double deadline_ms);
+/* Fire every timer with deadline <= now_ms in (deadline, seq) order, appending handles to out.
+ * If release is 0 the fired slots stay reserved (TW_FIRED) until tw_release; otherwise they
+ * are freed at once. Returns the number fired, or -1 on out-of-memory (nothing is lost:
+ * the wheel is unchanged past the last fully emitted tick). */
+int64_t tw_advance(tw_wheel *w, double now_ms, tw_out *out, int release);
+/* Free a slot handed out by advance(release=0). */
+void tw_release(tw_wheel *w, int64_t handle);
+/* Exact next deadline; returns 0 and sets *out, or 1 when the wheel is empty. */
+int tw_next_expiry(tw_wheel *w, double *out);
+/* 1 and *deadline if pending. */
+int tw_lookup(const tw_wheel *w, int64_t handle, double *deadline);
+int tw_contains(const tw_wheel *w, int64_t handle);
+/* Pending handle -> slot index, or -1. */
+int64_t tw_slot_of(const tw_wheel *w, int64_t handle);
+int64_t tw_count(const tw_wheel *w, uint16_t ordering);
+/* Walk every structure and check invariants; returns 0 or a negative code naming the fault. */
+int tw_check(const tw_wheel *w);
+/* Tests only: set a free slot's generation (to reach the wrap without 2**31 reuses). */
+int tw_debug_set_gen(tw_wheel *w, uint32_t slot, uint32_t gen);
+
+int tw_out_push(tw_out *out, int64_t v);
+void tw_out_free(tw_out *out);
+
+static inline int64_t tw_handle(uint32_t slot, uint32_t gen) {
+    return ((int64_t)gen << 32) | (int64_t)slot;
+}
+
+#endif

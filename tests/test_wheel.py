@@ -1,0 +1,286 @@
+"""TimerWheel unit tests: the contract in API.md ("The core") and issue #3, case by case."""
+import gc
+import math
+import resource
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from timercore import TimerWheel
+
+GEN_MAX = 0x7FFFFFFF
+
+
+def test_handles_are_positive_ints_of_slot_and_generation():
+    w = TimerWheel()
+    h = w.insert(10.0)
+    assert isinstance(h, int) and h > 0
+    assert w._slot_of(h) == h & 0xFFFFFFFF
+    assert h >> 32 == 1
+
+
+def test_fires_in_deadline_order_with_fifo_ties():
+    w = TimerWheel()
+    a, b, c, d = w.insert(5.0), w.insert(3.0), w.insert(5.0), w.insert(3.0)
+    assert w.advance(10.0).tolist() == [b, d, a, c]
+
+
+def test_never_early_within_a_tick():
+    w = TimerWheel(resolution_ms=10.0)
+    h = w.insert(15.0)
+    assert w.advance(14.999).tolist() == []
+    assert w.advance(15.0).tolist() == [h]
+
+
+def test_past_deadline_fires_at_next_advance_even_without_moving_time():
+    w = TimerWheel(start_ms=100.0)
+    w.advance(200.0)
+    h = w.insert(50.0)
+    assert w.next_expiry() == 50.0
+    assert w.advance(200.0).tolist() == [h]
+
+
+def test_cascaded_timer_keeps_fifo_with_a_directly_filed_one():
+    w = TimerWheel()
+    first = w.insert(5000.0)          # filed on a high level
+    w.advance(4990.0)
+    second = w.insert(5000.0)         # filed on level 0 after the first cascades
+    assert w.advance(5000.0).tolist() == [first, second]
+
+
+def test_overflow_timers_beyond_the_top_level_are_kept_and_fire_exactly():
+    w = TimerWheel()
+    far = 2.0 ** 36 * 3 + 0.5        # three top-level ranges away
+    h = w.insert(far)
+    near = w.insert(1.0)
+    assert w.next_expiry() == 1.0
+    assert w.advance(far - 1).tolist() == [near]
+    assert w.next_expiry() == far
+    assert w.advance(far).tolist() == [h]
+    w._check()
+
+
+def test_huge_deadlines_past_the_tick_cap_compare_exactly():
+    w = TimerWheel()
+    a, b = w.insert(1e300), w.insert(2e300)
+    assert w.advance(1.5e300).tolist() == [a]
+    assert w.advance(1e308).tolist() == [b]
+
+
+def test_cancel_reports_live_stale_unknown_and_fired():
+    w = TimerWheel()
+    h = w.insert(1.0)
+    assert w.cancel(h) is True
+    assert w.cancel(h) is False                 # already cancelled
+    assert w.cancel(12345) is False             # unknown
+    assert w.cancel(-1) is False and w.cancel(0) is False
+    assert w.cancel(2 ** 80) is False           # beyond int64
+    g = w.insert(1.0)
+    w.advance(1.0)
+    assert w.cancel(g) is False                 # fired
+
+
+def test_reused_slot_rejects_the_stale_handle():
+    w = TimerWheel()
+    old = w.insert(1.0)
+    w.cancel(old)
+    new = w.insert(2.0)
+    assert w._slot_of(new) == w._slot_of(old) != -1 or (new & 0xFFFFFFFF) == (old & 0xFFFFFFFF)
+    assert new != old
+    assert w.cancel(old) is False and old not in w
+    assert new in w and w.deadline(new) == 2.0
+    with pytest.raises(KeyError):
+        w.deadline(old)
+
+
+def test_generation_wrap_retires_the_slot_instead_of_reusing_a_handle():
+    w = TimerWheel()
+    h = w.insert(1.0)
+    slot = h & 0xFFFFFFFF
+    w.cancel(h)
+    w._set_generation(slot, GEN_MAX - 1)
+    seen = set()
+    for _ in range(2):
+        x = w.insert(1.0)
+        seen.add(x)
+        assert x & 0xFFFFFFFF == slot
+        w.cancel(x)
+    assert (GEN_MAX - 1) << 32 | slot in seen and GEN_MAX << 32 | slot in seen
+    # The slot's last generation is spent: it is never handed out again.
+    fresh = [w.insert(1.0) for _ in range(100)]
+    assert all(x & 0xFFFFFFFF != slot for x in fresh)
+    assert not seen & set(fresh)
+    w._check()
+
+
+def test_reschedule_keeps_the_handle_and_orders_after_pending_ties():
+    w = TimerWheel()
+    a, b = w.insert(1.0), w.insert(9.0)
+    assert w.reschedule(a, 9.0) is True
+    assert w.deadline(a) == 9.0
+    assert w.advance(9.0).tolist() == [b, a]
+    assert w.reschedule(a, 5.0) is False
+
+
+def test_count_and_len_per_ordering_id():
+    w = TimerWheel()
+    hs = [w.insert(1.0, 3), w.insert(2.0, 3), w.insert(3.0)]
+    assert (w.count(3), w.count(0), w.count(7), len(w)) == (2, 1, 0, 3)
+    w.cancel(hs[0])
+    assert w.count(3) == 1
+
+
+def test_now_starts_at_start_ms_and_follows_advance():
+    w = TimerWheel(start_ms=7.5)
+    assert w.now == 7.5
+    w.advance(9.0)
+    assert w.now == 9.0
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_bad_deadline_is_a_value_error_naming_the_argument(bad):
+    w = TimerWheel()
+    with pytest.raises(ValueError, match="deadline_ms"):
+        w.insert(bad)
+    with pytest.raises(ValueError, match="deadlines"):
+        w.insert_many(np.array([1.0, bad]))
+    assert len(w) == 0
+
+
+@pytest.mark.parametrize("bad", ["1", None, [1], object()])
+def test_non_number_deadline_is_a_type_error_naming_the_argument(bad):
+    with pytest.raises(TypeError, match="deadline_ms"):
+        TimerWheel().insert(bad)
+
+
+def test_numbers_of_other_types_are_accepted_as_deadlines():
+    w = TimerWheel()
+    hs = [w.insert(3), w.insert(np.float32(2.5)), w.insert(np.int64(1)), w.insert(True)]
+    assert w.advance(3.0).tolist() == [hs[2], hs[3], hs[1], hs[0]]
+
+
+@pytest.mark.parametrize("res", [0.0, -1.0, math.nan, math.inf])
+def test_bad_resolution_is_a_value_error(res):
+    with pytest.raises(ValueError, match="resolution_ms"):
+        TimerWheel(resolution_ms=res)
+
+
+def test_bad_start_is_rejected():
+    with pytest.raises(ValueError, match="start_ms"):
+        TimerWheel(start_ms=math.nan)
+    with pytest.raises(TypeError, match="start_ms"):
+        TimerWheel(start_ms="0")
+
+
+def test_advance_backwards_or_nan_is_a_value_error():
+    w = TimerWheel()
+    w.advance(10.0)
+    with pytest.raises(ValueError, match="now_ms"):
+        w.advance(9.0)
+    with pytest.raises(ValueError, match="now_ms"):
+        w.advance(math.nan)
+    assert w.now == 10.0
+
+
+@pytest.mark.parametrize("bad", [1.5, "1", None])
+def test_non_integer_handle_is_a_type_error(bad):
+    w = TimerWheel()
+    for op in (w.cancel, w.deadline, w.__contains__):
+        with pytest.raises(TypeError, match="handle"):
+            op(bad)
+
+
+@pytest.mark.parametrize("bad", [-1, 65536, "x"])
+def test_bad_ordering_id(bad):
+    with pytest.raises((TypeError, ValueError), match="ordering_id"):
+        TimerWheel().insert(1.0, bad)
+
+
+def test_insert_many_converts_lists_and_int_arrays_in_input_order():
+    w = TimerWheel()
+    hs = w.insert_many([3, 1, 2])
+    assert hs.dtype == np.int64
+    assert w.advance(5.0).tolist() == [hs[1], hs[2], hs[0]]
+    hs = w.insert_many(np.array([9, 8], dtype=np.int32), ordering_ids=[1, 2])
+    assert (w.count(1), w.count(2)) == (1, 1)
+    assert w.insert_many([]).tolist() == []
+
+
+def test_insert_many_rejects_bad_arrays_and_leaves_the_wheel_unchanged():
+    w = TimerWheel()
+    with pytest.raises(TypeError, match="deadlines"):
+        w.insert_many(np.array(["a", "b"]))
+    with pytest.raises(TypeError, match="deadlines"):
+        w.insert_many(np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="ordering_ids"):
+        w.insert_many([1.0, 2.0], ordering_ids=[1])
+    with pytest.raises(ValueError, match="ordering_ids"):
+        w.insert_many([1.0], ordering_ids=[70000])
+    assert len(w) == 0
+    w._check()
+
+
+def test_cancel_many_counts_pending_only_and_rejects_float_handles():
+    w = TimerWheel()
+    hs = w.insert_many(np.arange(10.0))
+    assert w.cancel_many(hs[:4]) == 4
+    assert w.cancel_many(np.concatenate([hs[:6], [0, -5, 2**62]])) == 2
+    assert len(w) == 4
+    with pytest.raises(TypeError, match="handles"):
+        w.cancel_many(hs.astype(np.float64))
+
+
+def test_max_timers_raises_overflow_and_keeps_what_is_pending():
+    w = TimerWheel(max_timers=3)
+    hs = [w.insert(float(i)) for i in range(3)]
+    with pytest.raises(OverflowError, match="max_timers"):
+        w.insert(9.0)
+    with pytest.raises(OverflowError, match="max_timers"):
+        w.insert_many([1.0])
+    assert w.advance(5.0).tolist() == hs
+
+
+def test_advance_releases_a_large_output_buffer():
+    w = TimerWheel()
+    w.insert_many(np.zeros(200_000))
+    assert len(w.advance(0.0)) == 200_000
+    w.insert(1.0)
+    assert len(w.advance(1.0)) == 1
+
+
+def _rss_kb():
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS"))
+
+
+def test_ten_million_timers_leave_memory_where_it_started():
+    """Two cycles of 10M inserts, 4M cancels and 6M fired: the Python heap ends where it
+    started, the second cycle reuses the slab (no RSS growth), and freeing the wheel
+    gives its memory back to the OS."""
+    n = 10_000_000
+    deadlines = np.random.default_rng(1).uniform(0, 60_000, n)
+    gc.collect()
+    rss_start = _rss_kb()
+    tracemalloc.start()
+    traced_start = tracemalloc.get_traced_memory()[0]
+    w = TimerWheel()
+    rss_cycles = []
+    for _ in range(2):
+        hs = w.insert_many(deadlines + w.now)
+        assert w.cancel_many(hs[: 4 * n // 10]) == 4 * n // 10
+        del hs
+        fired, t = 0, w.now
+        while len(w):
+            t += 5_000.0
+            fired += len(w.advance(t))
+        assert fired == n - 4 * n // 10
+        rss_cycles.append(_rss_kb())
+    w._check()
+    del w
+    gc.collect()
+    traced_end = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    assert traced_end - traced_start < 64 * 1024, "Python-side memory grew"
+    assert rss_cycles[1] <= rss_cycles[0] + 8 * 1024, "the second cycle grew RSS"
+    assert _rss_kb() <= rss_start + 32 * 1024, "the wheel's memory was not given back"
