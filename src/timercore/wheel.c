@@ -286,24 +286,29 @@ static inline int32_t slot_of(const tw_wheel *w, int64_t handle) {
 
 int64_t tw_slot_of(const tw_wheel *w, int64_t handle) { return slot_of(w, handle); }
 
-int64_t tw_insert(tw_wheel *w, double deadline_ms, uint16_t ordering) {
-    if (w->max_timers && w->len >= w->max_timers) return -2;
-    if (grow_counts(w, ordering) < 0) return -1;
-    int32_t i = alloc_slot(w);
-    if (i == TW_NIL) return -1;
+/* File a slot that is not on any list as pending at deadline_ms, with a fresh sequence. */
+static void add_pending(tw_wheel *w, int32_t i, double deadline_ms) {
     tw_entry *e = &w->slab[i];
     e->deadline = deadline_ms;
     e->seq = w->next_seq++;
-    e->ordering = ordering;
     file_entry(w, i);
-    w->counts[ordering]++;
+    w->counts[e->ordering]++;
     if (w->len++ == 0) {
         w->next_cache = deadline_ms;
         w->next_valid = 1;
     } else if (w->next_valid && deadline_ms < w->next_cache) {
         w->next_cache = deadline_ms;
     }
-    return tw_handle((uint32_t)i, e->gen);
+}
+
+int64_t tw_insert(tw_wheel *w, double deadline_ms, uint16_t ordering) {
+    if (w->max_timers && w->len >= w->max_timers) return -2;
+    if (grow_counts(w, ordering) < 0) return -1;
+    int32_t i = alloc_slot(w);
+    if (i == TW_NIL) return -1;
+    w->slab[i].ordering = ordering;
+    add_pending(w, i, deadline_ms);
+    return tw_handle((uint32_t)i, w->slab[i].gen);
 }
 
 static void remove_pending(tw_wheel *w, int32_t i) {
@@ -325,19 +330,24 @@ int tw_cancel(tw_wheel *w, int64_t handle) {
 int tw_reschedule(tw_wheel *w, int64_t handle, double deadline_ms) {
     int32_t i = slot_of(w, handle);
     if (i == TW_NIL) return 0;
-    tw_entry *e = &w->slab[i];
     remove_pending(w, i);
-    e->deadline = deadline_ms;
-    e->seq = w->next_seq++;
-    file_entry(w, i);
-    w->counts[e->ordering]++;
-    if (w->len++ == 0) {
-        w->next_cache = deadline_ms;
-        w->next_valid = 1;
-    } else if (w->next_valid && deadline_ms < w->next_cache) {
-        w->next_cache = deadline_ms;
-    }
+    add_pending(w, i, deadline_ms);
     return 1;
+}
+
+int tw_rearm(tw_wheel *w, int64_t handle, double deadline_ms) {
+    uint32_t slot = (uint32_t)(handle & 0xFFFFFFFF);
+    if (handle <= 0 || slot >= w->used) return 0;
+    tw_entry *e = &w->slab[slot];
+    if (e->list != TW_FIRED || e->gen != (uint32_t)((uint64_t)handle >> 32)) return 0;
+    add_pending(w, (int32_t)slot, deadline_ms);
+    return 1;
+}
+
+double tw_slot_deadline(const tw_wheel *w, uint32_t slot) { return w->slab[slot].deadline; }
+
+int64_t tw_slot_handle(const tw_wheel *w, uint32_t slot) {
+    return tw_handle(slot, w->slab[slot].gen);
 }
 
 void tw_release(tw_wheel *w, int64_t handle) {

@@ -79,6 +79,12 @@ int64_t tw_insert(tw_wheel *w, double deadline_ms, uint16_t ordering);
 int tw_cancel(tw_wheel *w, int64_t handle);
 /* Move a pending timer to a new deadline, keeping its handle (a fresh sequence number). */
 int tw_reschedule(tw_wheel *w, int64_t handle, double deadline_ms);
+/* File a fired (TW_FIRED) timer again at a new deadline, keeping its handle (intervals). */
+int tw_rearm(tw_wheel *w, int64_t handle, double deadline_ms);
+/* The deadline stored in a slot, pending or fired. */
+double tw_slot_deadline(const tw_wheel *w, uint32_t slot);
+/* The current handle of a slot (pending or fired). */
+int64_t tw_slot_handle(const tw_wheel *w, uint32_t slot);
 /* Fire every timer with deadline <= now_ms in (deadline, seq) order, appending handles to out.
  * If release is 0 the fired slots stay reserved (TW_FIRED) until tw_release; otherwise they
  * are freed at once. Returns the number fired, or -1 on out-of-memory (nothing is lost:

@@ -1,0 +1,105 @@
+"""GlobalScope: a WindowOrWorkerGlobalScope with its own event loop.
+
+The compiled ScopeCore holds the timers, the microtask queue and the timer task step;
+this module adds events and error reporting, and the loop that ties them together:
+
+    microtask checkpoint (top-level code counts as a task)
+    repeat: run queued tasks -> run due timers (one task each, checkpoint after each)
+            -> nothing runnable: wait for the next expiry (a VirtualClock jumps to it,
+               a real clock sleeps)
+"""
+from __future__ import annotations
+
+import math
+import time
+
+from timercore._scope import ScopeCore
+from timercore.events import EventTarget
+from timercore.timers import ActiveTimers
+
+_TIMER_FUNCTIONS = ("setTimeout", "setInterval", "clearTimeout", "clearInterval",
+                    "queueMicrotask")
+
+
+class GlobalScope(ScopeCore, EventTarget):
+    """The part Window and WorkerGlobalScope share. See API.md for the constructor."""
+
+    def __init__(self, *, clock=None, resolution_ms=1.0, string_handlers=True,
+                 namespace=None, loop=None) -> None:
+        if loop is not None:
+            raise NotImplementedError("hosting a scope on an asyncio loop is not available yet")
+        ScopeCore.__init__(self, clock=clock, resolution_ms=resolution_ms,
+                           string_handlers=string_handlers, namespace=namespace)
+        EventTarget.__init__(self)
+        if self.namespace is None:
+            self.namespace = self._default_namespace()
+
+    def _default_namespace(self) -> dict:
+        """String handlers run like eval() in the global scope: the scope's functions are
+        its globals, and ``self`` is the scope."""
+        ns = {name: getattr(self, name) for name in self._global_names()}
+        ns["self"] = self
+        return ns
+
+    def _global_names(self) -> tuple[str, ...]:
+        return _TIMER_FUNCTIONS
+
+    @property
+    def active_timers(self) -> ActiveTimers:
+        """The map of active timers: key -> expiry time (ms on the scope's clock)."""
+        return ActiveTimers(self)
+
+    # -- the loop ----------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Run tasks, microtasks and timers until nothing is pending. On a VirtualClock
+        time jumps from expiry to expiry; on a real clock the loop sleeps."""
+        self._run_loop(None)
+
+    def run_for(self, ms: float) -> None:
+        """Run the loop for ``ms`` of clock time (a VirtualClock ends at exactly now+ms)."""
+        self._run_loop(self.now() + _finite_ms(ms, "ms"))
+
+    def run_until(self, time_ms: float) -> None:
+        """Run the loop until the clock reads ``time_ms``."""
+        self._run_loop(_finite_ms(time_ms, "time_ms", allow_negative=True))
+
+    def _run_loop(self, end: float | None) -> None:
+        self._enter_loop()
+        try:
+            # Code before run() counted as a task: its microtasks run first.
+            self._perform_microtask_checkpoint()
+            virtual = self.clock.is_virtual
+            horizon = math.inf if end is None else end
+            while not self.closed:
+                ran = self._run_queued_tasks()
+                ran += self._run_due_timers(horizon if virtual else -math.inf)
+                if ran or self._has_tasks():
+                    continue
+                nxt = None if self.suspended else self._next_active_expiry()
+                if nxt is None or nxt > horizon:
+                    break
+                self._wait_until(nxt)
+            if end is not None and not self.closed:
+                self._wait_until(end)
+        finally:
+            self._exit_loop()
+
+    def _wait_until(self, t: float) -> None:
+        delay = t - self.now()
+        if delay <= 0:
+            return
+        if self.clock.is_virtual:
+            self._jump_clock(t)
+        else:
+            time.sleep(delay / 1000.0)
+
+
+def _finite_ms(value: object, name: str, allow_negative: bool = False) -> float:
+    if isinstance(value, (str, bytes)) or not hasattr(type(value), "__float__"):
+        raise TypeError(f"{name} must be a number of milliseconds, not {type(value).__name__}")
+    ms = float(value)
+    if not math.isfinite(ms) or (ms < 0 and not allow_negative):
+        raise ValueError(f"{name} must be a finite number{'' if allow_negative else ' >= 0'}, "
+                         f"got {value!r}")
+    return ms

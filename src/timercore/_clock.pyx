@@ -1,0 +1,89 @@
+"""Clocks: milliseconds as float. MonotonicClock reads CLOCK_MONOTONIC directly (no
+Python call on the hot path); VirtualClock is moved only by advance() and by the scopes
+that run on it, and never backwards."""
+from libc.math cimport isfinite
+from posix.time cimport CLOCK_MONOTONIC, clock_gettime, timespec
+
+
+cdef class Clock:
+    """Base of timercore's clocks: ``now()`` in ms."""
+
+    cdef double now_ms(self) except? -1.0:
+        raise NotImplementedError
+
+    cdef void jump_to(self, double t_ms) noexcept:
+        pass        # real clocks cannot be moved: the loop sleeps instead
+
+    def now(self):
+        """The current time in milliseconds (float)."""
+        return self.now_ms()
+
+    @property
+    def is_virtual(self):
+        return False
+
+
+cdef class MonotonicClock(Clock):
+    """The system's monotonic clock (``time.monotonic_ns``'s source), in ms."""
+
+    cdef double now_ms(self) except? -1.0:
+        cdef timespec ts
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6
+
+    def __repr__(self):
+        return "MonotonicClock()"
+
+
+cdef class VirtualClock(Clock):
+    """Deterministic time for tests: starts at ``start_ms`` and moves only forward, by
+    ``advance(ms)`` (time passing inside a busy task) or by a scope's loop jumping to its
+    next timer. Several scopes may share one."""
+
+    def __init__(self, start_ms=0.0):
+        cdef double t = float(start_ms)
+        if not isfinite(t):
+            raise ValueError(f"start_ms must be finite, got {t!r}")
+        self._t = t
+
+    cdef double now_ms(self) except? -1.0:
+        return self._t
+
+    cdef void jump_to(self, double t_ms) noexcept:
+        if t_ms > self._t:
+            self._t = t_ms
+
+    def advance(self, ms):
+        """Move time forward by ``ms`` (>= 0). It runs nothing: the scopes' loops do."""
+        cdef double d = float(ms)
+        if not d >= 0 or not isfinite(d):
+            raise ValueError(f"ms must be a finite number >= 0, got {ms!r}")
+        self._t += d
+
+    @property
+    def is_virtual(self):
+        return True
+
+    def __repr__(self):
+        return f"VirtualClock(now={self._t!r})"
+
+
+cdef class ForeignClock(Clock):
+    """Adapts any object with a ``now()`` method returning ms."""
+
+    def __init__(self, clock):
+        if not callable(getattr(clock, "now", None)):
+            raise TypeError(f"clock must have a now() method, not {type(clock).__name__}")
+        self._now = clock.now
+
+    cdef double now_ms(self) except? -1.0:
+        return float(self._now())
+
+
+def as_clock(clock):
+    """A Clock for ``clock``: None -> MonotonicClock(), Clock as is, else ForeignClock."""
+    if clock is None:
+        return MonotonicClock()
+    if isinstance(clock, Clock):
+        return clock
+    return ForeignClock(clock)

@@ -1,0 +1,626 @@
+"""ScopeCore: the compiled heart of a WindowOrWorkerGlobalScope.
+
+It owns the scope's timing wheel, the map of active timers (numeric ids in a C hash,
+other keys in a dict), the per-slot callbacks, the microtask queue and the loop that
+runs due timers as tasks. The HTML §8.6 timer initialization steps and the task they
+queue are written here, in spec step order, because they are the hot path; everything
+else about a scope lives in the Python façade (python/timercore/scope.py).
+"""
+cimport cython
+from cpython.mem cimport PyMem_Free, PyMem_Realloc
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t
+from libc.math cimport isfinite, INFINITY
+
+from timercore._clock cimport Clock, VirtualClock
+from timercore._wheel cimport (TimerWheel, tw_advance, tw_cancel, tw_next_expiry, tw_out,
+                               tw_out_free, tw_rearm, tw_release, tw_slot_deadline,
+                               tw_slot_handle, tw_wheel)
+
+from collections import deque
+
+from timercore._clock import as_clock
+from timercore.webidl import to_long
+
+cdef extern from "idmap.h" nogil:
+    ctypedef struct tc_idmap:
+        uint32_t len
+    int tc_idmap_init(tc_idmap *m)
+    void tc_idmap_free(tc_idmap *m)
+    int32_t tc_idmap_get(const tc_idmap *m, int32_t key)
+    int tc_idmap_put(tc_idmap *m, int32_t key, int32_t val)
+    int tc_idmap_del(tc_idmap *m, int32_t key)
+    int tc_idmap_next(const tc_idmap *m, uint32_t *pos, int32_t *key, int32_t *val)
+
+cdef enum:
+    F_LIVE = 1        # the timer's key is in the map of active timers
+    F_REPEAT = 2      # setInterval
+    F_STRING = 4      # handler is source text
+    F_RUNSTEPS = 8    # a "run steps after a timeout" entry with a non-numeric key
+    NESTING_MAX = 255 # the level saturates: only "> 5" matters
+    ID_MAX = 0x7FFFFFFF
+
+cdef tuple NO_ARGS = ()
+TIMER_ORDERING = "setTimeout/setInterval"
+
+
+class CompileStringsError(Exception):
+    """HostEnsureCanCompileStrings refused a string handler (``string_handlers``)."""
+
+
+@cython.final
+cdef class _ActiveTimerKey:
+    """A unique non-numeric key in the map of active timers (run steps after a timeout)."""
+    cdef readonly str ordering_identifier
+
+    def __repr__(self):
+        return f"<timer key {self.ordering_identifier!r} at {id(self):#x}>"
+
+
+cdef class ScopeCore:
+    """Timers, microtasks and the task loop of one global scope.
+
+    Invariants: a slot's per-slot data (callback, args, id, flags) is valid from insert
+    until the slot is released; a fired slot is held (not reusable) until its task has
+    run, so callbacks that set new timers cannot overwrite a batch still waiting to run.
+    """
+    cdef:
+        TimerWheel _wheel
+        Clock _clock
+        bint _virtual
+        tc_idmap _ids            # numeric id -> slot
+        dict _run_keys           # non-numeric key -> slot
+        dict _orderings          # ordering identifier -> wheel ordering id
+        list _callbacks          # per slot: handler (callable or str) or completion steps
+        list _args               # per slot: argument tuple
+        list _keys               # per slot: non-numeric key, or None
+        int32_t *_slot_id        # per slot: numeric id
+        int32_t *_timeout        # per slot: the timeout, for setInterval's next round
+        uint8_t *_nesting        # per slot: the task's timer nesting level
+        uint8_t *_flags
+        uint32_t _cap
+        int32_t _next_id
+        int _current_nesting     # timer nesting level of the currently running task
+        object _microtasks       # deque of callables
+        object _tasks            # deque of (callable, args): tasks of other task sources
+        bint _in_checkpoint
+        bint _running
+        bint _closed
+        bint _suspended
+        double _suspended_at
+        double _suspended_total
+        tw_out _batch            # handles fired by the wheel, run one task each
+        size_t _batch_pos
+        object _string_policy
+        public dict namespace
+
+    def __cinit__(self, *args, **kwargs):
+        if tc_idmap_init(&self._ids) < 0:
+            raise MemoryError()
+        self._next_id = 1
+
+    def __init__(self, *, clock=None, resolution_ms=1.0, string_handlers=True, namespace=None):
+        self._clock = as_clock(clock)
+        self._virtual = isinstance(self._clock, VirtualClock)
+        self._wheel = TimerWheel(resolution_ms, self._clock.now_ms())
+        self._run_keys = {}
+        self._orderings = {TIMER_ORDERING: 0}
+        self._callbacks = []
+        self._args = []
+        self._keys = []
+        self._microtasks = deque()
+        self._tasks = deque()
+        if not (isinstance(string_handlers, bool) or callable(string_handlers)):
+            raise TypeError("string_handlers must be a bool or a callable (source) -> bool, "
+                            f"not {type(string_handlers).__name__}")
+        self._string_policy = string_handlers
+        if namespace is not None and not isinstance(namespace, dict):
+            raise TypeError(f"namespace must be a dict, not {type(namespace).__name__}")
+        self.namespace = namespace
+
+    def __dealloc__(self):
+        tc_idmap_free(&self._ids)
+        tw_out_free(&self._batch)
+        PyMem_Free(self._slot_id)
+        PyMem_Free(self._timeout)
+        PyMem_Free(self._nesting)
+        PyMem_Free(self._flags)
+
+    # -- time -------------------------------------------------------------------------
+
+    cdef inline double _now(self) except? -1.0:
+        """Active time: the clock less the time spent suspended (§7.5.9 bookkeeping)."""
+        if self._suspended:
+            return self._suspended_at - self._suspended_total
+        return self._clock.now_ms() - self._suspended_total
+
+    def now(self):
+        """The scope's clock, in ms."""
+        return self._clock.now_ms()
+
+    @property
+    def clock(self):
+        return self._clock
+
+    def suspend(self):
+        """Stop time counting for this scope's timers (the Document is not fully active)."""
+        self._check_open()
+        if not self._suspended:
+            self._suspended_at = self._clock.now_ms()
+            self._suspended = True
+
+    def resume(self):
+        """Count time again: every active timer's expiry moves by the suspended duration."""
+        self._check_open()
+        if self._suspended:
+            self._suspended_total += self._clock.now_ms() - self._suspended_at
+            self._suspended = False
+
+    @property
+    def suspended(self):
+        return self._suspended
+
+    # -- per-slot storage -------------------------------------------------------------
+
+    cdef int _ensure_slot(self, uint32_t slot) except -1:
+        cdef uint32_t cap
+        if slot < self._cap:
+            return 0
+        cap = self._cap * 2 if self._cap else 64
+        while cap <= slot:
+            cap *= 2
+        self._slot_id = <int32_t *>_grow(self._slot_id, cap * sizeof(int32_t))
+        self._timeout = <int32_t *>_grow(self._timeout, cap * sizeof(int32_t))
+        self._nesting = <uint8_t *>_grow(self._nesting, cap)
+        self._flags = <uint8_t *>_grow(self._flags, cap)
+        extra = [None] * (cap - self._cap)
+        self._callbacks.extend(extra)
+        self._args.extend(extra)
+        self._keys.extend(extra)
+        self._cap = cap
+        return 0
+
+    cdef inline void _release(self, uint32_t slot):
+        """Forget a slot's task: its references go, the wheel may reuse it."""
+        tw_release(&self._wheel._w, tw_slot_handle(&self._wheel._w, slot))
+        self._callbacks[slot] = None
+        self._args[slot] = None
+        self._flags[slot] = 0
+
+    cdef inline int _check_open(self) except -1:
+        if self._closed:
+            raise RuntimeError("this scope is closed")
+        return 0
+
+    # -- §8.6 timers ------------------------------------------------------------------
+
+    def setTimeout(self, handler, timeout=0, *arguments):
+        """HTML §8.6 setTimeout(): run ``handler(*arguments)`` after ``timeout`` ms.
+
+        A non-callable handler is converted with ``str()`` now and run as Python source
+        in ``namespace`` when the timer fires. Returns the timer's id (int > 0).
+        """
+        cdef bint is_string = not callable(handler)
+        if is_string:
+            handler = _domstring(handler)
+        return self._init_timer(handler, is_string, _timeout_arg(timeout), arguments, False)
+
+    def setInterval(self, handler, timeout=0, *arguments):
+        """HTML §8.6 setInterval(): like setTimeout, repeating every ``timeout`` ms."""
+        cdef bint is_string = not callable(handler)
+        if is_string:
+            handler = _domstring(handler)
+        return self._init_timer(handler, is_string, _timeout_arg(timeout), arguments, True)
+
+    def clearTimeout(self, id=0):
+        """Remove ``id`` from the map of active timers; unknown ids (and None) do nothing."""
+        self._clear(id)
+
+    def clearInterval(self, id=0):
+        """The same as clearTimeout: both clear entries from one map."""
+        self._clear(id)
+
+    cdef int32_t _init_timer(self, object handler, bint is_string, int timeout,
+                             tuple arguments, bint repeat, int32_t previous_id=0,
+                             uint32_t previous_slot=0) except -1:
+        """The timer initialization steps (§8.6), steps 2-14."""
+        cdef int32_t id
+        cdef int nesting
+        cdef int64_t h
+        cdef uint32_t slot
+        self._check_open()
+        # Step 1 (thisArg) is the scope itself: handlers are plain callables here.
+        # 2. previousId, or a new id > 0 not in the map of active timers.
+        id = previous_id if previous_id else self._new_id()
+        # 3. Nesting level: the currently running task's, if it is a timer task; else 0.
+        nesting = self._current_nesting
+        # 4. Negative timeouts become 0.
+        if timeout < 0:
+            timeout = 0
+        # 5. Clamp nested timers.
+        if nesting > 5 and timeout < 4:
+            timeout = 4
+        # 6-8. Realms and the initiating script have no Python counterpart.
+        # 9. The task is _run_timer_task, driven by the slot's data below.
+        # 10-11. The task's nesting level.
+        nesting = nesting + 1 if nesting < NESTING_MAX else NESTING_MAX
+        # 12-13. Run steps after a timeout: map[id] = now + timeout; the wheel keeps the
+        # (deadline, insertion) order that step 13's ordering rule requires.
+        deadline = self._now() + timeout
+        if previous_id:
+            slot = previous_slot
+            tw_rearm(&self._wheel._w, tw_slot_handle(&self._wheel._w, slot), deadline)
+        else:
+            h = self._wheel._insert(deadline, 0)
+            slot = <uint32_t>(h & 0xFFFFFFFF)
+            self._ensure_slot(slot)
+            if tc_idmap_put(&self._ids, id, <int32_t>slot) < 0:
+                tw_cancel(&self._wheel._w, h)
+                raise MemoryError()
+            self._callbacks[slot] = handler
+            self._args[slot] = arguments
+            self._slot_id[slot] = id
+        self._timeout[slot] = timeout
+        self._nesting[slot] = <uint8_t>nesting
+        self._flags[slot] = F_LIVE | (F_REPEAT if repeat else 0) | (F_STRING if is_string else 0)
+        # 14.
+        return id
+
+    cdef int32_t _new_id(self) except -1:
+        cdef int32_t id
+        while True:
+            id = self._next_id
+            self._next_id = 1 if id == ID_MAX else id + 1
+            if tc_idmap_get(&self._ids, id) < 0:
+                return id
+
+    cdef int _clear(self, object id) except -1:
+        cdef int32_t slot, key
+        if type(id) is int and 0 < id <= ID_MAX:
+            key = id
+        elif id is None or isinstance(id, (str, bytes)) or not (
+                hasattr(type(id), "__index__") or hasattr(type(id), "__float__")):
+            return 0         # accepted and ignored: it names no timer
+        else:
+            key = to_long(id, "id")
+            if key <= 0:
+                return 0
+        slot = tc_idmap_get(&self._ids, key)
+        if slot < 0:
+            return 0
+        tc_idmap_del(&self._ids, key)
+        self._flags[slot] &= ~F_LIVE
+        # Pending in the wheel: gone now. Fired or running: its task sees !F_LIVE (9.1/9.4).
+        if tw_cancel(&self._wheel._w, tw_slot_handle(&self._wheel._w, <uint32_t>slot)):
+            self._callbacks[slot] = None
+            self._args[slot] = None
+            self._flags[slot] = 0
+        return 0
+
+    cdef int _run_timer_task(self, int64_t handle) except -1:
+        """The task of timer initialization step 9 (or a run-steps completion)."""
+        cdef uint32_t slot = <uint32_t>(handle & 0xFFFFFFFF)
+        cdef uint8_t flags = self._flags[slot]
+        cdef int32_t id
+        if flags & F_RUNSTEPS:
+            return self._run_completion_steps(slot)
+        # 9.1 If id is no longer in the map of active timers, abort.
+        if not flags & F_LIVE:
+            self._release(slot)
+            return 0
+        handler = self._callbacks[slot]
+        args = self._args[slot]
+        id = self._slot_id[slot]
+        self._current_nesting = self._nesting[slot]
+        try:
+            # 9.2 / 9.3: call the Function, or compile and run the string.
+            try:
+                if flags & F_STRING:
+                    self._run_string(handler)
+                elif args is NO_ARGS:
+                    handler()
+                else:
+                    handler(*args)
+            except Exception as exc:
+                self.report_exception(exc)
+        finally:
+            if not self._closed:
+                if not self._flags[slot] & F_LIVE:
+                    # 9.4 Author code cleared it: abort.
+                    self._release(slot)
+                elif flags & F_REPEAT:
+                    # 9.5 Run the timer initialization steps again with the same id.
+                    self._init_timer(handler, flags & F_STRING, self._timeout[slot], args,
+                                     True, id, slot)
+                else:
+                    # 9.6 Remove map[id].
+                    tc_idmap_del(&self._ids, id)
+                    self._release(slot)
+            self._current_nesting = 0
+        # The event loop's microtask checkpoint after the task.
+        if self._microtasks:
+            self._checkpoint()
+        return 0
+
+    cdef int _run_string(self, str source) except -1:
+        # 9.3.2 HostEnsureCanCompileStrings.
+        policy = self._string_policy
+        if policy is not True and (policy is False or not policy(source)):
+            self.report_exception(CompileStringsError(
+                "string handlers are not allowed in this scope (string_handlers)"))
+            return 0
+        # 9.3.3-8 Create and run a classic script, in the global scope like eval().
+        exec(compile(source, "<timer string handler>", "exec"), self._namespace())
+        return 0
+
+    def _namespace(self):
+        if self.namespace is None:
+            self.namespace = self._default_namespace()
+        return self.namespace
+
+    def _default_namespace(self):
+        return {}
+
+    # -- run steps after a timeout ------------------------------------------------------
+
+    def run_steps_after_timeout(self, str ordering_identifier, milliseconds, completion_steps,
+                                *, timer_key=None):
+        """HTML "run steps after a timeout", for other specifications' timeouts.
+
+        Waits ``milliseconds`` of active time and for every earlier-started call with the
+        same ordering identifier and an equal or smaller timeout, then calls
+        ``completion_steps()`` as a task. Returns the key it holds in ``active_timers``
+        (a unique non-numeric object), removed once the steps have run.
+        """
+        cdef double ms, deadline
+        cdef int64_t h
+        cdef uint32_t slot
+        self._check_open()
+        if not callable(completion_steps):
+            raise TypeError("completion_steps must be callable, "
+                            f"not {type(completion_steps).__name__}")
+        if isinstance(milliseconds, (str, bytes)) or not hasattr(type(milliseconds), "__float__"):
+            raise TypeError(f"milliseconds must be a number, not {type(milliseconds).__name__}")
+        ms = float(milliseconds)
+        if not isfinite(ms):
+            raise ValueError(f"milliseconds must be finite, got {ms!r}")
+        # 1-2. A key of our own; numeric keys belong to the timer initialization steps.
+        if timer_key is None:
+            key = _ActiveTimerKey.__new__(_ActiveTimerKey)
+            (<_ActiveTimerKey>key).ordering_identifier = ordering_identifier
+        elif isinstance(timer_key, (int, float)):
+            raise ValueError("timer_key must not be numeric: numeric keys are the ids of "
+                             "setTimeout/setInterval")
+        elif timer_key in self._run_keys:
+            raise ValueError(f"timer_key {timer_key!r} is already in the map of active timers")
+        else:
+            key = timer_key
+        ordering = self._orderings.get(ordering_identifier)
+        if ordering is None:
+            ordering = len(self._orderings)
+            if ordering > 0xFFFF:
+                raise ValueError("too many ordering identifiers in one scope (65536)")
+            self._orderings[ordering_identifier] = ordering
+        # 3-4. map[key] = startTime + milliseconds.
+        deadline = self._now() + ms
+        h = self._wheel._insert(deadline, ordering)
+        slot = <uint32_t>(h & 0xFFFFFFFF)
+        self._ensure_slot(slot)
+        self._callbacks[slot] = completion_steps
+        self._args[slot] = NO_ARGS
+        self._keys[slot] = key
+        self._slot_id[slot] = 0
+        self._flags[slot] = F_LIVE | F_RUNSTEPS
+        self._run_keys[key] = slot
+        # 5. The waiting is the wheel's; the completion is _run_completion_steps.
+        return key
+
+    cdef int _run_completion_steps(self, uint32_t slot) except -1:
+        steps = self._callbacks[slot]
+        key = self._keys[slot]
+        self._keys[slot] = None
+        try:
+            try:
+                # 5.5 Perform completionSteps (as a task: not a timer task, nesting 0).
+                steps()
+            except Exception as exc:
+                self.report_exception(exc)
+        finally:
+            # 5.6 Remove the non-numeric key.
+            if not self._closed:
+                self._run_keys.pop(key, None)
+                self._release(slot)
+        if self._microtasks:
+            self._checkpoint()
+        return 0
+
+    # -- the map of active timers ------------------------------------------------------
+
+    def _active_get(self, key):
+        """map[key] in clock time, or KeyError."""
+        cdef int32_t slot = -1
+        if type(key) is int:
+            if 0 < key <= ID_MAX:
+                slot = tc_idmap_get(&self._ids, key)
+        else:
+            slot = self._run_keys.get(key, -1)
+        if slot < 0:
+            raise KeyError(key)
+        return tw_slot_deadline(&self._wheel._w, slot) + self._suspended_total
+
+    def _active_keys(self):
+        cdef uint32_t pos = 0
+        cdef int32_t key, slot
+        keys = []
+        while tc_idmap_next(&self._ids, &pos, &key, &slot):
+            keys.append(key)
+        keys.sort()
+        keys.extend(self._run_keys)
+        return keys
+
+    def _active_len(self):
+        return self._ids.len + len(self._run_keys)
+
+    def _next_active_expiry(self):
+        """The smallest value in the map of active timers (clock time), or None."""
+        cdef double d
+        if tw_next_expiry(&self._wheel._w, &d):
+            return None
+        return d + self._suspended_total
+
+    # -- §8.7 microtasks --------------------------------------------------------------
+
+    def queueMicrotask(self, callback):
+        """HTML §8.7: run ``callback()`` after the current task, before the next one."""
+        if not callable(callback):
+            raise TypeError(f"callback must be callable, not {type(callback).__name__}")
+        self._check_open()
+        self._microtasks.append(callback)
+
+    cdef int _checkpoint(self) except -1:
+        """Perform a microtask checkpoint (microtasks queued meanwhile run in it too)."""
+        if self._in_checkpoint:
+            return 0
+        self._in_checkpoint = True
+        self._current_nesting = 0
+        try:
+            while self._microtasks:
+                callback = self._microtasks.popleft()
+                try:
+                    callback()
+                except Exception as exc:
+                    self.report_exception(exc)
+        finally:
+            self._in_checkpoint = False
+        return 0
+
+    def _perform_microtask_checkpoint(self):
+        self._checkpoint()
+
+    # -- tasks and the loop's timer step ----------------------------------------------
+
+    def _queue_task(self, callback, *args):
+        """Queue a task (of a non-timer task source) on this scope's loop."""
+        self._check_open()
+        self._tasks.append((callback, args))
+
+    def _run_queued_tasks(self):
+        """Run the tasks queued so far (not those they queue), each followed by a
+        microtask checkpoint. Returns how many ran."""
+        cdef Py_ssize_t n = len(self._tasks), i
+        for i in range(n):
+            if self._closed or not self._tasks:
+                return i
+            callback, args = self._tasks.popleft()
+            try:
+                callback(*args)
+            except Exception as exc:
+                self.report_exception(exc)
+            if self._microtasks:
+                self._checkpoint()
+        return n
+
+    def _has_tasks(self):
+        return bool(self._tasks) or self._batch_pos < self._batch.len
+
+    def _run_due_timers(self, double jump_until=-INFINITY):
+        """Run every timer due now, in order, one task each, with a microtask checkpoint
+        after each. On a VirtualClock, also jump from expiry to expiry up to
+        ``jump_until`` (clock time) while no other task is queued. Returns the count."""
+        cdef Py_ssize_t count = self._run_batch()
+        cdef double now, nxt, limit = jump_until - self._suspended_total
+        while not self._closed and not self._suspended:
+            now = self._now()
+            if now < self._wheel._w.now:
+                now = self._wheel._w.now      # a foreign clock went back: time stands still
+            if tw_next_expiry(&self._wheel._w, &nxt):
+                break
+            if nxt > now:
+                if not self._virtual or nxt > limit or self._tasks:
+                    break
+                self._clock.jump_to(nxt + self._suspended_total)
+                now = nxt
+            self._batch.len = 0
+            self._batch_pos = 0
+            with nogil:
+                tw_advance(&self._wheel._w, now, &self._batch, 0)
+            count += self._run_batch()
+        return count
+
+    cdef Py_ssize_t _run_batch(self) except -1:
+        cdef Py_ssize_t n = 0
+        while self._batch_pos < self._batch.len and not self._closed:
+            self._batch_pos += 1       # first: an exception leaves the rest for next time
+            self._run_timer_task(self._batch.data[self._batch_pos - 1])
+            n += 1
+        return n
+
+    def _jump_clock(self, double t_ms):
+        """Move a VirtualClock forward to t_ms (real clocks ignore it)."""
+        self._clock.jump_to(t_ms)
+
+    def _enter_loop(self):
+        self._check_open()
+        if self._running:
+            raise RuntimeError("this scope's loop is already running: run() cannot be called "
+                               "from inside one of its tasks")
+        self._running = True
+
+    def _exit_loop(self):
+        self._running = False
+
+    def _pending_timers(self):
+        return self._wheel._w.len
+
+    # -- errors and closing ------------------------------------------------------------
+
+    def report_exception(self, exc):
+        """Report an exception (overridden by the façade to fire an ErrorEvent)."""
+        raise exc
+
+    def close(self):
+        """Clear every timer, task and microtask; the scope is unusable afterwards."""
+        if self._closed:
+            return
+        self._closed = True
+        self._wheel = TimerWheel(self._wheel._w.resolution, 0.0)
+        tc_idmap_free(&self._ids)
+        tc_idmap_init(&self._ids)
+        self._run_keys.clear()
+        self._callbacks = [None] * self._cap
+        self._args = [None] * self._cap
+        self._keys = [None] * self._cap
+        self._microtasks.clear()
+        self._tasks.clear()
+        self._batch.len = 0
+        self._batch_pos = 0
+
+    @property
+    def closed(self):
+        return self._closed
+
+    # snake_case aliases
+    set_timeout = setTimeout
+    set_interval = setInterval
+    clear_timeout = clearTimeout
+    clear_interval = clearInterval
+    queue_microtask = queueMicrotask
+
+
+# WebIDL conversions happen in argument order, before the algorithm runs: the handler
+# (a callable, or else a DOMString right now), then the timeout as a long.
+
+cdef inline str _domstring(object handler):
+    return handler if type(handler) is str else str(handler)
+
+
+cdef inline int _timeout_arg(object timeout) except? -1:
+    if type(timeout) is int and -0x80000000 <= timeout <= 0x7FFFFFFF:
+        return timeout
+    return to_long(timeout, "timeout")
+
+
+cdef void *_grow(void *p, size_t size) except NULL:
+    cdef void *q = PyMem_Realloc(p, size)
+    if q == NULL:
+        raise MemoryError()
+    return q

@@ -1,0 +1,27 @@
+/* A small open-addressing hash map from positive int32 ids to int32 slab slots: the
+ * id side of the HTML "map of active timers" without a Python dict entry per timer.
+ * Linear probing with backward-shift deletion (no tombstones), kept <= 50% full. */
+#ifndef TIMERCORE_IDMAP_H
+#define TIMERCORE_IDMAP_H
+
+#include <stdint.h>
+
+typedef struct tc_idmap {
+    int32_t *keys;      /* 0 = empty */
+    int32_t *vals;
+    uint32_t mask;      /* capacity - 1 (capacity is a power of two) */
+    uint32_t len;
+} tc_idmap;
+
+int tc_idmap_init(tc_idmap *m);
+void tc_idmap_free(tc_idmap *m);
+/* Value for key, or -1. */
+int32_t tc_idmap_get(const tc_idmap *m, int32_t key);
+/* Insert or overwrite; 0, or -1 on out-of-memory. */
+int tc_idmap_put(tc_idmap *m, int32_t key, int32_t val);
+/* 1 if removed, 0 if absent. */
+int tc_idmap_del(tc_idmap *m, int32_t key);
+/* Iteration: *pos starts at 0; returns 1 and sets key/val while entries remain. */
+int tc_idmap_next(const tc_idmap *m, uint32_t *pos, int32_t *key, int32_t *val);
+
+#endif
