@@ -554,6 +554,12 @@ cdef class ScopeCore:
             n += 1
         return n
 
+    def _set_next_id(self, int32_t id):
+        """Tests: the id counter's next candidate (to reach the 2**31 - 1 wrap)."""
+        if not 0 < id <= ID_MAX:
+            raise ValueError(f"id must be in 1..{ID_MAX}")
+        self._next_id = id
+
     def _jump_clock(self, double t_ms):
         """Move a VirtualClock forward to t_ms (real clocks ignore it)."""
         self._clock.jump_to(t_ms)
@@ -573,9 +579,7 @@ cdef class ScopeCore:
 
     # -- errors and closing ------------------------------------------------------------
 
-    def report_exception(self, exc):
-        """Report an exception (overridden by the façade to fire an ErrorEvent)."""
-        raise exc
+    # report_exception(exc) is the façade's (events.EventTarget): it fires the ErrorEvent.
 
     def close(self):
         """Clear every timer, task and microtask; the scope is unusable afterwards."""
