@@ -492,3 +492,19 @@ def test_8_6_active_timers_is_read_only(scope):
     with pytest.raises(TypeError):
         scope.active_timers[t] = 5
     assert dict(scope.active_timers) == {t: 1.0}
+
+
+def test_8_6_map_of_active_timers_survives_growth_and_random_clears(scope):
+    import random
+    rng = random.Random(7)
+    expected = {}
+    for round_ in range(3):
+        for _ in range(3000):
+            t = rng.randrange(1, 500)
+            expected[scope.setTimeout(lambda: None, t)] = scope.now() + t
+        for i in rng.sample(sorted(expected), len(expected) // 2):
+            scope.clearTimeout(i)
+            del expected[i]
+        assert dict(scope.active_timers) == expected
+    scope.run()
+    assert len(scope.active_timers) == 0

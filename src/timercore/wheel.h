@@ -22,11 +22,18 @@
 typedef struct tw_entry {
     double deadline;     /* exact deadline in ms: "never early" compares this, not the slot */
     uint64_t seq;        /* insertion sequence: FIFO among equal deadlines */
-    int32_t next, prev;  /* intrusive list links (slab indices); next doubles as the free-list link */
+    int32_t pos;         /* index in its list's vector; the free-list link when free */
     uint32_t gen;        /* generation: bumped on release, so a stale handle never matches */
     uint16_t ordering;   /* ordering identifier */
     uint16_t list;       /* which list holds it: 0..TW_LISTS-1, TW_OVERFLOW, TW_FIRED, TW_FREE */
+    uint32_t spare;
 } tw_entry;
+
+/* A slot's timers: a vector of slab indices (unordered: firing sorts each tick). */
+typedef struct tw_vec {
+    int32_t *items;
+    uint32_t len, cap;
+} tw_vec;
 
 /* Sort key of a due timer; also the scratch type for one due batch. */
 typedef struct tw_due {
@@ -49,8 +56,7 @@ typedef struct tw_wheel {
     double now;              /* last time passed to advance (ms) */
     uint64_t elapsed;        /* current tick: every level slot is placed relative to it */
     uint64_t occupied[TW_LEVELS];
-    int32_t head[TW_LISTS + 1];
-    int32_t tail[TW_LISTS + 1];
+    tw_vec lists[TW_LISTS + 1];  /* 6 x 64 level slots, then the overflow list */
     uint64_t overflow_min;   /* smallest tick on the overflow list (valid unless overflow_dirty) */
     int overflow_dirty;
     double next_cache;       /* exact next expiry (valid when next_valid) */
