@@ -282,5 +282,6 @@ def test_ten_million_timers_leave_memory_where_it_started():
     traced_end = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
     assert traced_end - traced_start < 64 * 1024, "Python-side memory grew"
-    assert rss_cycles[1] <= rss_cycles[0] + 8 * 1024, "the second cycle grew RSS"
+    # Allocator noise only: a leak of even 8 bytes a timer would be 80 MB here.
+    assert rss_cycles[1] <= rss_cycles[0] + 24 * 1024, "the second cycle grew RSS"
     assert _rss_kb() <= rss_start + 32 * 1024, "the wheel's memory was not given back"
