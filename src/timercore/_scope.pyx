@@ -7,6 +7,7 @@ queue are written here, in spec step order, because they are the hot path; every
 else about a scope lives in the Python façade (python/timercore/scope.py).
 """
 cimport cython
+from cpython.long cimport PyLong_AsLongLongAndOverflow
 from cpython.mem cimport PyMem_Free, PyMem_Realloc
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t
 from libc.math cimport isfinite, INFINITY
@@ -251,7 +252,7 @@ cdef class ScopeCore:
             tw_rearm(&self._wheel._w, tw_slot_handle(&self._wheel._w, slot), deadline)
         else:
             h = self._wheel._insert(deadline, 0)
-            slot = <uint32_t>(h & 0xFFFFFFFF)
+            slot = <uint32_t>h
             self._ensure_slot(slot)
             if tc_idmap_put(&self._ids, id, <int32_t>slot) < 0:
                 tw_cancel(&self._wheel._w, h)
@@ -275,8 +276,12 @@ cdef class ScopeCore:
 
     cdef int _clear(self, object id) except -1:
         cdef int32_t slot, key
-        if type(id) is int and 0 < id <= ID_MAX:
-            key = id
+        cdef int overflow = 0
+        cdef long long as_c = 0
+        if type(id) is int:
+            as_c = PyLong_AsLongLongAndOverflow(id, &overflow)
+        if type(id) is int and not overflow and 0 < as_c <= ID_MAX:
+            key = <int32_t>as_c
         elif id is None or isinstance(id, (str, bytes)) or not (
                 hasattr(type(id), "__index__") or hasattr(type(id), "__float__")):
             return 0         # accepted and ignored: it names no timer
@@ -298,7 +303,7 @@ cdef class ScopeCore:
 
     cdef int _run_timer_task(self, int64_t handle) except -1:
         """The task of timer initialization step 9 (or a run-steps completion)."""
-        cdef uint32_t slot = <uint32_t>(handle & 0xFFFFFFFF)
+        cdef uint32_t slot = <uint32_t>handle   # the low 32 bits: the slot
         cdef uint8_t flags = self._flags[slot]
         cdef int32_t id
         if flags & F_RUNSTEPS:
@@ -403,7 +408,7 @@ cdef class ScopeCore:
         # 3-4. map[key] = startTime + milliseconds.
         deadline = self._now() + ms
         h = self._wheel._insert(deadline, ordering)
-        slot = <uint32_t>(h & 0xFFFFFFFF)
+        slot = <uint32_t>h
         self._ensure_slot(slot)
         self._callbacks[slot] = completion_steps
         self._args[slot] = NO_ARGS
@@ -618,8 +623,12 @@ cdef inline str _domstring(object handler):
 
 
 cdef inline int _timeout_arg(object timeout) except? -1:
-    if type(timeout) is int and -0x80000000 <= timeout <= 0x7FFFFFFF:
-        return timeout
+    cdef int overflow = 0
+    cdef long long t
+    if type(timeout) is int:
+        t = PyLong_AsLongLongAndOverflow(timeout, &overflow)
+        if not overflow and -0x80000000 <= t <= 0x7FFFFFFF:
+            return <int>t
     return to_long(timeout, "timeout")
 
 
