@@ -249,7 +249,8 @@ cdef class ScopeCore:
         deadline = self._now() + timeout
         if previous_id:
             slot = previous_slot
-            tw_rearm(&self._wheel._w, tw_slot_handle(&self._wheel._w, slot), deadline)
+            if tw_rearm(&self._wheel._w, tw_slot_handle(&self._wheel._w, slot), deadline) < 0:
+                raise MemoryError()
         else:
             h = self._wheel._insert(deadline, 0)
             slot = <uint32_t>h

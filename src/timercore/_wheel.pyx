@@ -108,7 +108,10 @@ cdef class TimerWheel:
         """Move a pending timer to a new deadline, keeping its handle; it then orders
         after timers already pending at that deadline. O(1). False if not pending."""
         cdef int64_t h = _as_handle(handle)
-        return tw_reschedule(&self._w, h, _as_ms(deadline_ms, "deadline_ms")) != 0
+        cdef int rc = tw_reschedule(&self._w, h, _as_ms(deadline_ms, "deadline_ms"))
+        if rc < 0:
+            raise MemoryError()
+        return rc != 0
 
     def deadline(self, handle):
         """The deadline (ms) of a pending timer; ``KeyError`` if the handle is stale."""

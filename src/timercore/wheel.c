@@ -84,6 +84,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+
 _Static_assert(sizeof(tw_entry) == 32, "tw_entry must stay 32 bytes (one half cache line)");
 
 #define TICK_CAP ((uint64_t)1 << 62)   /* ticks past this share one tick; exact compare decides */
@@ -186,13 +187,18 @@ static inline int list_for(const tw_wheel *w, double deadline, uint64_t *tick_ou
     return level * TW_SLOTS + (int)((tick >> (TW_BITS * level)) & (TW_SLOTS - 1));
 }
 
+/* Put slot i on `list` (its tick is `tick`); the list's vector must have room. */
+static inline void file_at(tw_wheel *w, int32_t i, int list, uint64_t tick) {
+    if (list == TW_OVERFLOW && !w->overflow_dirty && tick < w->overflow_min) w->overflow_min = tick;
+    list_push(w, list, i);
+}
+
 /* File slot i on its list; -1 (nothing changed) if the list cannot grow. */
 static int file_entry(tw_wheel *w, int32_t i) {
     uint64_t tick;
     int list = list_for(w, w->slab[i].deadline, &tick);
     if (vec_reserve(&w->lists[list], 1) < 0) return -1;
-    if (list == TW_OVERFLOW && !w->overflow_dirty && tick < w->overflow_min) w->overflow_min = tick;
-    list_push(w, list, i);
+    file_at(w, i, list, tick);
     return 0;
 }
 
@@ -260,7 +266,9 @@ static int grow_slab(tw_wheel *w, uint32_t need) {
     while (cap < need) cap *= 2;
     if (cap > (uint64_t)INT32_MAX) cap = INT32_MAX;
     if (cap < need) return -1;
-    /* Cache-line aligned (realloc is not): each 32-byte entry then sits in one line. */
+    /* Cache-line aligned (realloc is not): each 32-byte entry then sits in one line.
+     * (Transparent huge pages were tried: with the usual defrag=madvise setting the
+     * first large allocation can stall in compaction, which a server cannot afford.) */
     tw_entry *slab = aligned_alloc(64, (size_t)cap * sizeof(tw_entry));
     if (!slab) return -1;
     if (w->slab) memcpy(slab, w->slab, (size_t)w->used * sizeof(tw_entry));
@@ -356,19 +364,13 @@ static inline int32_t slot_of(const tw_wheel *w, int64_t handle) {
 
 int64_t tw_slot_of(const tw_wheel *w, int64_t handle) { return slot_of(w, handle); }
 
-/* Make sure the list for deadline_ms can take one more, so filing cannot fail. */
-static int reserve_for(tw_wheel *w, double deadline_ms) {
-    uint64_t tick;
-    return vec_reserve(&w->lists[list_for(w, deadline_ms, &tick)], 1);
-}
-
-/* File slot i (on no list) as pending at deadline_ms with a fresh sequence number.
- * The caller has called reserve_for(deadline_ms). */
-static void add_pending(tw_wheel *w, int32_t i, double deadline_ms) {
+/* File slot i (on no list) as pending at deadline_ms with a fresh sequence number, on
+ * `list`, whose vector has room (the callers reserve first, so this cannot fail). */
+static void add_pending(tw_wheel *w, int32_t i, double deadline_ms, int list, uint64_t tick) {
     tw_entry *e = &w->slab[i];
     e->deadline = deadline_ms;
     e->seq = w->next_seq++;
-    file_entry(w, i);
+    file_at(w, i, list, tick);
     w->counts[e->ordering]++;
     if (w->len++ == 0) {
         w->next_cache = deadline_ms;
@@ -378,13 +380,22 @@ static void add_pending(tw_wheel *w, int32_t i, double deadline_ms) {
     }
 }
 
+/* The list for deadline_ms, with room for one more; -1 on out-of-memory. */
+static inline int reserve_for(tw_wheel *w, double deadline_ms, uint64_t *tick) {
+    int list = list_for(w, deadline_ms, tick);
+    return vec_reserve(&w->lists[list], 1) < 0 ? -1 : list;
+}
+
 int64_t tw_insert(tw_wheel *w, double deadline_ms, uint16_t ordering) {
+    uint64_t tick;
     if (w->max_timers && w->len >= w->max_timers) return -2;
-    if (grow_counts(w, ordering) < 0 || reserve_for(w, deadline_ms) < 0) return -1;
+    if (grow_counts(w, ordering) < 0) return -1;
+    int list = reserve_for(w, deadline_ms, &tick);
+    if (list < 0) return -1;
     int32_t i = alloc_slot(w);
     if (i == TW_NIL) return -1;
     w->slab[i].ordering = ordering;
-    add_pending(w, i, deadline_ms);
+    add_pending(w, i, deadline_ms, list, tick);
     return tw_handle((uint32_t)i, w->slab[i].gen);
 }
 
@@ -407,9 +418,16 @@ int tw_cancel(tw_wheel *w, int64_t handle) {
 int tw_reschedule(tw_wheel *w, int64_t handle, double deadline_ms) {
     int32_t i = slot_of(w, handle);
     if (i == TW_NIL) return 0;
-    if (reserve_for(w, deadline_ms) < 0) return -1;
-    remove_pending(w, i);
-    add_pending(w, i, deadline_ms);
+    uint64_t tick;
+    remove_pending(w, i);   /* first: removing may free the vector it would go back to */
+    int list = reserve_for(w, deadline_ms, &tick);
+    if (list < 0) {         /* out of memory: put it back where it was (room is certain) */
+        list = list_for(w, w->slab[i].deadline, &tick);
+        if (vec_reserve(&w->lists[list], 1) < 0) return -1;
+        add_pending(w, i, w->slab[i].deadline, list, tick);
+        return -1;
+    }
+    add_pending(w, i, deadline_ms, list, tick);
     return 1;
 }
 
@@ -418,8 +436,10 @@ int tw_rearm(tw_wheel *w, int64_t handle, double deadline_ms) {
     if (handle <= 0 || slot >= w->used) return 0;
     tw_entry *e = &w->slab[slot];
     if (e->list != TW_FIRED || e->gen != (uint32_t)((uint64_t)handle >> 32)) return 0;
-    if (reserve_for(w, deadline_ms) < 0) return -1;
-    add_pending(w, (int32_t)slot, deadline_ms);
+    uint64_t tick;
+    int list = reserve_for(w, deadline_ms, &tick);
+    if (list < 0) return -1;
+    add_pending(w, (int32_t)slot, deadline_ms, list, tick);
     return 1;
 }
 
