@@ -83,6 +83,32 @@ def wheel_bulk_cancel(n: int) -> int:
     return _timed(lambda: w.cancel_many(hs))
 
 
+def _window(n: int):
+    import timercore
+    clock = timercore.VirtualClock()
+    return clock, timercore.Window(clock=clock), [int(d) for d in _deadlines(n)]
+
+
+def window_schedule(n: int) -> int:
+    _, w, ts = _window(n)
+    return _timed(lambda: _drain(map(w.setTimeout, itertools.repeat(_noop, n), ts)))
+
+
+def window_cancel(n: int) -> int:
+    _, w, ts = _window(n)
+    ids = list(map(w.setTimeout, itertools.repeat(_noop, n), ts))
+    random.Random(1).shuffle(ids)
+    return _timed(lambda: _drain(map(w.clearTimeout, ids)))
+
+
+def window_fire(n: int) -> int:
+    """Every timer is due: one task each, a microtask checkpoint after each."""
+    clock, w, ts = _window(n)
+    _drain(map(w.setTimeout, itertools.repeat(_noop, n), ts))
+    clock.advance(SPAN_MS)
+    return _timed(w.run)
+
+
 def _asyncio_loop(factory: Callable[[], asyncio.AbstractEventLoop]):
     loop = factory()
     loop.time()
@@ -196,6 +222,12 @@ if peer == 'wheel':
     w = TimerWheel(); ins = w.insert
     before = rss()
     for d in ds: ins(d)
+elif peer == 'window':
+    import timercore
+    w = timercore.Window(clock=timercore.VirtualClock()); st = w.setTimeout
+    ts = [int(d) for d in ds]
+    before = rss()
+    for t in ts: st(noop, t)
 elif peer in ('asyncio', 'uvloop'):
     if peer == 'uvloop':
         import uvloop; loop = uvloop.new_event_loop()
@@ -257,6 +289,10 @@ def cases(peers: set[str]) -> tuple[list[Case], list[str]]:
         Case("cancel", "TimerWheel.cancel_many", wheel_bulk_cancel),
         Case("fire backlog", "TimerWheel.advance", wheel_fire),
         Case("memory", "TimerWheel", _memory("wheel"), "bytes/timer"),
+        Case("schedule", "Window.setTimeout", window_schedule),
+        Case("cancel", "Window.clearTimeout", window_cancel),
+        Case("fire backlog", "Window (task + checkpoint)", window_fire),
+        Case("memory", "Window.setTimeout", _memory("window"), "bytes/timer"),
     ]
     for name, factory in loops.items():
         if name in peers:

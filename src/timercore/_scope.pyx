@@ -41,6 +41,15 @@ cdef enum:
     ID_MAX = 0x7FFFFFFF
 
 cdef tuple NO_ARGS = ()
+
+
+cdef struct SlotData:
+    # What a timer's task needs besides its handler and arguments: one 12-byte record,
+    # so a task touches one cache line here (the handler and arguments share another).
+    int32_t id           # numeric id (0 for run-steps entries)
+    int32_t timeout      # the timeout, for setInterval's next round
+    uint8_t nesting      # the task's timer nesting level (saturating)
+    uint8_t flags
 TIMER_ORDERING = "setTimeout/setInterval"
 
 
@@ -71,13 +80,9 @@ cdef class ScopeCore:
         tc_idmap _ids            # numeric id -> slot
         dict _run_keys           # non-numeric key -> slot
         dict _orderings          # ordering identifier -> wheel ordering id
-        list _callbacks          # per slot: handler (callable or str) or completion steps
-        list _args               # per slot: argument tuple
+        list _objs               # per slot s: [2s] handler / completion steps, [2s+1] arguments
         list _keys               # per slot: non-numeric key, or None
-        int32_t *_slot_id        # per slot: numeric id
-        int32_t *_timeout        # per slot: the timeout, for setInterval's next round
-        uint8_t *_nesting        # per slot: the task's timer nesting level
-        uint8_t *_flags
+        SlotData *_slots         # per slot: id, timeout, nesting, flags
         uint32_t _cap
         int32_t _next_id
         int _current_nesting     # timer nesting level of the currently running task
@@ -105,8 +110,7 @@ cdef class ScopeCore:
         self._wheel = TimerWheel(resolution_ms, self._clock.now_ms())
         self._run_keys = {}
         self._orderings = {TIMER_ORDERING: 0}
-        self._callbacks = []
-        self._args = []
+        self._objs = []
         self._keys = []
         self._microtasks = deque()
         self._tasks = deque()
@@ -121,10 +125,7 @@ cdef class ScopeCore:
     def __dealloc__(self):
         tc_idmap_free(&self._ids)
         tw_out_free(&self._batch)
-        PyMem_Free(self._slot_id)
-        PyMem_Free(self._timeout)
-        PyMem_Free(self._nesting)
-        PyMem_Free(self._flags)
+        PyMem_Free(self._slots)
 
     # -- time -------------------------------------------------------------------------
 
@@ -169,23 +170,18 @@ cdef class ScopeCore:
         cap = self._cap * 2 if self._cap else 64
         while cap <= slot:
             cap *= 2
-        self._slot_id = <int32_t *>_grow(self._slot_id, cap * sizeof(int32_t))
-        self._timeout = <int32_t *>_grow(self._timeout, cap * sizeof(int32_t))
-        self._nesting = <uint8_t *>_grow(self._nesting, cap)
-        self._flags = <uint8_t *>_grow(self._flags, cap)
-        extra = [None] * (cap - self._cap)
-        self._callbacks.extend(extra)
-        self._args.extend(extra)
-        self._keys.extend(extra)
+        self._slots = <SlotData *>_grow(self._slots, cap * sizeof(SlotData))
+        self._objs.extend([None] * (2 * (cap - self._cap)))
+        self._keys.extend([None] * (cap - self._cap))
         self._cap = cap
         return 0
 
     cdef inline void _release(self, uint32_t slot):
         """Forget a slot's task: its references go, the wheel may reuse it."""
         tw_release(&self._wheel._w, tw_slot_handle(&self._wheel._w, slot))
-        self._callbacks[slot] = None
-        self._args[slot] = None
-        self._flags[slot] = 0
+        self._objs[2 * slot] = None
+        self._objs[2 * slot + 1] = None
+        self._slots[slot].flags = 0
 
     cdef inline int _check_open(self) except -1:
         if self._closed:
@@ -258,12 +254,12 @@ cdef class ScopeCore:
             if tc_idmap_put(&self._ids, id, <int32_t>slot) < 0:
                 tw_cancel(&self._wheel._w, h)
                 raise MemoryError()
-            self._callbacks[slot] = handler
-            self._args[slot] = arguments
-            self._slot_id[slot] = id
-        self._timeout[slot] = timeout
-        self._nesting[slot] = <uint8_t>nesting
-        self._flags[slot] = F_LIVE | (F_REPEAT if repeat else 0) | (F_STRING if is_string else 0)
+            self._objs[2 * slot] = handler
+            self._objs[2 * slot + 1] = arguments
+            self._slots[slot].id = id
+        self._slots[slot].timeout = timeout
+        self._slots[slot].nesting = <uint8_t>nesting
+        self._slots[slot].flags = F_LIVE | (F_REPEAT if repeat else 0) | (F_STRING if is_string else 0)
         # 14.
         return id
 
@@ -294,18 +290,18 @@ cdef class ScopeCore:
         if slot < 0:
             return 0
         tc_idmap_del(&self._ids, key)
-        self._flags[slot] &= ~F_LIVE
+        self._slots[slot].flags &= ~F_LIVE
         # Pending in the wheel: gone now. Fired or running: its task sees !F_LIVE (9.1/9.4).
         if tw_cancel(&self._wheel._w, tw_slot_handle(&self._wheel._w, <uint32_t>slot)):
-            self._callbacks[slot] = None
-            self._args[slot] = None
-            self._flags[slot] = 0
+            self._objs[2 * slot] = None
+            self._objs[2 * slot + 1] = None
+            self._slots[slot].flags = 0
         return 0
 
     cdef int _run_timer_task(self, int64_t handle) except -1:
         """The task of timer initialization step 9 (or a run-steps completion)."""
         cdef uint32_t slot = <uint32_t>handle   # the low 32 bits: the slot
-        cdef uint8_t flags = self._flags[slot]
+        cdef uint8_t flags = self._slots[slot].flags
         cdef int32_t id
         if flags & F_RUNSTEPS:
             return self._run_completion_steps(slot)
@@ -313,10 +309,10 @@ cdef class ScopeCore:
         if not flags & F_LIVE:
             self._release(slot)
             return 0
-        handler = self._callbacks[slot]
-        args = self._args[slot]
-        id = self._slot_id[slot]
-        self._current_nesting = self._nesting[slot]
+        handler = self._objs[2 * slot]
+        args = self._objs[2 * slot + 1]
+        id = self._slots[slot].id
+        self._current_nesting = self._slots[slot].nesting
         try:
             # 9.2 / 9.3: call the Function, or compile and run the string.
             try:
@@ -330,12 +326,12 @@ cdef class ScopeCore:
                 self.report_exception(exc)
         finally:
             if not self._closed:
-                if not self._flags[slot] & F_LIVE:
+                if not self._slots[slot].flags & F_LIVE:
                     # 9.4 Author code cleared it: abort.
                     self._release(slot)
                 elif flags & F_REPEAT:
                     # 9.5 Run the timer initialization steps again with the same id.
-                    self._init_timer(handler, flags & F_STRING, self._timeout[slot], args,
+                    self._init_timer(handler, flags & F_STRING, self._slots[slot].timeout, args,
                                      True, id, slot)
                 else:
                     # 9.6 Remove map[id].
@@ -411,17 +407,17 @@ cdef class ScopeCore:
         h = self._wheel._insert(deadline, ordering)
         slot = <uint32_t>h
         self._ensure_slot(slot)
-        self._callbacks[slot] = completion_steps
-        self._args[slot] = NO_ARGS
+        self._objs[2 * slot] = completion_steps
+        self._objs[2 * slot + 1] = NO_ARGS
         self._keys[slot] = key
-        self._slot_id[slot] = 0
-        self._flags[slot] = F_LIVE | F_RUNSTEPS
+        self._slots[slot].id = 0
+        self._slots[slot].flags = F_LIVE | F_RUNSTEPS
         self._run_keys[key] = slot
         # 5. The waiting is the wheel's; the completion is _run_completion_steps.
         return key
 
     cdef int _run_completion_steps(self, uint32_t slot) except -1:
-        steps = self._callbacks[slot]
+        steps = self._objs[2 * slot]
         key = self._keys[slot]
         self._keys[slot] = None
         try:
@@ -596,8 +592,7 @@ cdef class ScopeCore:
         tc_idmap_free(&self._ids)
         tc_idmap_init(&self._ids)
         self._run_keys.clear()
-        self._callbacks = [None] * self._cap
-        self._args = [None] * self._cap
+        self._objs = [None] * (2 * self._cap)
         self._keys = [None] * self._cap
         self._microtasks.clear()
         self._tasks.clear()

@@ -8,14 +8,8 @@ static inline uint32_t hash(int32_t key) {
 }
 
 static int alloc_table(tc_idmap *m, uint32_t cap) {
-    m->keys = calloc(cap, sizeof(int32_t));
-    m->vals = malloc(cap * sizeof(int32_t));
-    if (!m->keys || !m->vals) {
-        free(m->keys);
-        free(m->vals);
-        m->keys = m->vals = NULL;
-        return -1;
-    }
+    m->e = calloc(cap, sizeof(tc_idmap_entry));
+    if (!m->e) return -1;
     m->mask = cap - 1;
     return 0;
 }
@@ -26,25 +20,24 @@ int tc_idmap_init(tc_idmap *m) {
 }
 
 void tc_idmap_free(tc_idmap *m) {
-    free(m->keys);
-    free(m->vals);
-    m->keys = m->vals = NULL;
+    free(m->e);
+    m->e = NULL;
     m->len = 0;
     m->mask = 0;
 }
 
 int32_t tc_idmap_get(const tc_idmap *m, int32_t key) {
     for (uint32_t i = hash(key) & m->mask;; i = (i + 1) & m->mask) {
-        if (m->keys[i] == key) return m->vals[i];
-        if (m->keys[i] == 0) return -1;
+        if (m->e[i].key == key) return m->e[i].val;
+        if (m->e[i].key == 0) return -1;
     }
 }
 
 static void put_fresh(tc_idmap *m, int32_t key, int32_t val) {
     uint32_t i = hash(key) & m->mask;
-    while (m->keys[i] != 0) i = (i + 1) & m->mask;
-    m->keys[i] = key;
-    m->vals[i] = val;
+    while (m->e[i].key != 0) i = (i + 1) & m->mask;
+    m->e[i].key = key;
+    m->e[i].val = val;
 }
 
 static int grow(tc_idmap *m) {
@@ -55,17 +48,16 @@ static int grow(tc_idmap *m) {
         return -1;
     }
     for (uint32_t i = 0; i <= old.mask; i++)
-        if (old.keys[i]) put_fresh(m, old.keys[i], old.vals[i]);
-    free(old.keys);
-    free(old.vals);
+        if (old.e[i].key) put_fresh(m, old.e[i].key, old.e[i].val);
+    free(old.e);
     return 0;
 }
 
 int tc_idmap_put(tc_idmap *m, int32_t key, int32_t val) {
     uint32_t i = hash(key) & m->mask;
-    for (; m->keys[i] != 0; i = (i + 1) & m->mask) {
-        if (m->keys[i] == key) {
-            m->vals[i] = val;
+    for (; m->e[i].key != 0; i = (i + 1) & m->mask) {
+        if (m->e[i].key == key) {
+            m->e[i].val = val;
             return 0;
         }
     }
@@ -73,8 +65,8 @@ int tc_idmap_put(tc_idmap *m, int32_t key, int32_t val) {
         if (grow(m) < 0) return -1;
         put_fresh(m, key, val);
     } else {
-        m->keys[i] = key;
-        m->vals[i] = val;
+        m->e[i].key = key;
+        m->e[i].val = val;
     }
     m->len++;
     return 0;
@@ -82,31 +74,31 @@ int tc_idmap_put(tc_idmap *m, int32_t key, int32_t val) {
 
 int tc_idmap_del(tc_idmap *m, int32_t key) {
     uint32_t i = hash(key) & m->mask;
-    while (m->keys[i] != key) {
-        if (m->keys[i] == 0) return 0;
+    while (m->e[i].key != key) {
+        if (m->e[i].key == 0) return 0;
         i = (i + 1) & m->mask;
     }
     /* Backward shift: pull later members of the probe run into the hole. */
     uint32_t hole = i;
-    for (uint32_t j = (i + 1) & m->mask; m->keys[j] != 0; j = (j + 1) & m->mask) {
-        uint32_t home = hash(m->keys[j]) & m->mask;
+    for (uint32_t j = (i + 1) & m->mask; m->e[j].key != 0; j = (j + 1) & m->mask) {
+        uint32_t home = hash(m->e[j].key) & m->mask;
         /* j may move to hole iff home is not cyclically in (hole, j]. */
         if (((j - home) & m->mask) >= ((j - hole) & m->mask)) {
-            m->keys[hole] = m->keys[j];
-            m->vals[hole] = m->vals[j];
+            m->e[hole].key = m->e[j].key;
+            m->e[hole].val = m->e[j].val;
             hole = j;
         }
     }
-    m->keys[hole] = 0;
+    m->e[hole].key = 0;
     m->len--;
     return 1;
 }
 
 int tc_idmap_next(const tc_idmap *m, uint32_t *pos, int32_t *key, int32_t *val) {
     for (uint32_t i = *pos; i <= m->mask; i++) {
-        if (m->keys[i]) {
-            *key = m->keys[i];
-            *val = m->vals[i];
+        if (m->e[i].key) {
+            *key = m->e[i].key;
+            *val = m->e[i].val;
             *pos = i + 1;
             return 1;
         }

@@ -6,9 +6,13 @@
 
 #include <stdint.h>
 
+typedef struct tc_idmap_entry {
+    int32_t key;        /* 0 = empty */
+    int32_t val;
+} tc_idmap_entry;       /* key and value side by side: one cache miss per lookup */
+
 typedef struct tc_idmap {
-    int32_t *keys;      /* 0 = empty */
-    int32_t *vals;
+    tc_idmap_entry *e;
     uint32_t mask;      /* capacity - 1 (capacity is a power of two) */
     uint32_t len;
 } tc_idmap;
