@@ -53,21 +53,6 @@ def test_8_7_queueMicrotask_non_callable_is_a_TypeError(scope, bad):
         scope.queueMicrotask(bad)
 
 
-def test_8_7_microtask_is_not_a_timer_task_for_nesting(scope):
-    """Nesting level comes from the currently running task; a microtask resets it."""
-    delays, last = [], [scope.now()]
-
-    def tick():
-        delays.append(scope.now() - last[0])
-        last[0] = scope.now()
-        if len(delays) < 8:
-            scope.queueMicrotask(lambda: scope.setTimeout(tick, 0))
-
-    scope.setTimeout(tick, 0)
-    scope.run()
-    assert delays == [0] * 8
-
-
 def test_8_7_checkpoint_is_not_reentrant(scope):
     """A microtask that runs the loop's checkpoint again does not recurse."""
     log = []
