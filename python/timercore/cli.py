@@ -1,21 +1,75 @@
-"""The `timercore` command: `timercore bench` (and, later, `timercore run SCRIPT`)."""
+"""The `timercore` command.
+
+    timercore run SCRIPT.py [args...]   run a script with the Window API as globals, then
+                                        run the event loop until nothing is pending
+    timercore bench [...]               the comparison benchmark
+"""
 from __future__ import annotations
 
 import argparse
+import builtins
+import os
 import sys
 
 
+class Console:
+    """``console.log`` and friends, for scripts ported from JavaScript."""
+
+    def log(self, *args: object) -> None:
+        builtins.print(*args)
+
+    info = debug = log
+
+    def error(self, *args: object) -> None:
+        builtins.print(*args, file=sys.stderr)
+
+    warn = error
+
+
+def run_script(path: str, argv: list[str], virtual_time: bool = False) -> int:
+    """Run ``path`` as __main__ in a Window's global namespace, then the loop.
+
+    Returns 0, or 1 if an error event went unhandled (its traceback went to stderr).
+    ``sys.exit`` in the script or a callback exits with its code (SystemExit propagates).
+    """
+    import timercore
+
+    clock = timercore.VirtualClock() if virtual_time else None
+    window = timercore.Window(clock=clock)
+    with open(path, "rb") as f:
+        code = compile(f.read(), path, "exec")
+    # The script's globals are the Window's namespace, so string handlers see its names.
+    globals_ = window.namespace
+    globals_.update(__name__="__main__", __file__=path, __builtins__=builtins,
+                    console=Console())
+    sys.argv = [path, *argv]
+    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+    try:
+        # The script's top level is the first task: its exceptions are reported, not fatal.
+        exec(code, globals_)
+    except Exception as exc:
+        window.report_exception(exc)
+    window.run()
+    return 1 if window.unhandled_errors else 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="timercore", description=__doc__)
+    parser = argparse.ArgumentParser(prog="timercore", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run a script with setTimeout & co. as globals")
+    run.add_argument("--virtual-time", action="store_true",
+                     help="run on a VirtualClock: time jumps from timer to timer")
+    run.add_argument("script")
+    run.add_argument("args", nargs=argparse.REMAINDER)
     bench = sub.add_parser("bench", help="compare timercore with asyncio, heapq and others")
     from timercore import bench as bench_mod
 
     bench_mod.add_arguments(bench)
     args = parser.parse_args(argv)
-    if args.command == "bench":
-        return bench_mod.run(args)
-    return 2
+    if args.command == "run":
+        return run_script(args.script, args.args, args.virtual_time)
+    return bench_mod.run(args)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,91 @@
+"""`timercore run SCRIPT`, end to end in a subprocess."""
+import subprocess
+import sys
+import textwrap
+
+
+def run(tmp_path, source, *args, virtual=True):
+    script = tmp_path / "script.py"
+    script.write_text(textwrap.dedent(source))
+    cmd = [sys.executable, "-m", "timercore", "run"]
+    cmd += ["--virtual-time"] if virtual else []
+    return subprocess.run([*cmd, str(script), *args], capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_run_executes_the_script_then_the_loop_in_spec_order(tmp_path):
+    r = run(tmp_path, """
+        setTimeout(lambda: console.log("timer", window.now()), 100)
+        setTimeout("console.log('string', window.now())", 10)
+        queueMicrotask(lambda: console.log("micro"))
+        console.log("top", self is window)
+    """)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split("\n")[:4] == ["top True", "micro", "string 10.0", "timer 100.0"]
+
+
+def test_run_virtual_time_passes_an_hour_at_once(tmp_path):
+    r = run(tmp_path, """
+        n = []
+        def tick():
+            n.append(1)
+            if len(n) == 60:
+                clearInterval(handle)
+                console.log("minutes", len(n), window.now())
+        handle = setInterval(tick, 60_000)
+    """)
+    assert r.returncode == 0 and r.stdout.strip() == "minutes 60 3600000.0"
+
+
+def test_run_exits_1_on_an_unhandled_error_with_the_traceback_on_stderr(tmp_path):
+    r = run(tmp_path, """
+        def boom():
+            raise ValueError("kaboom")
+        setTimeout(boom, 5)
+        setTimeout(lambda: console.log("still ran"), 10)
+    """)
+    assert r.returncode == 1
+    assert "still ran" in r.stdout
+    assert "ValueError: kaboom" in r.stderr and "Traceback" in r.stderr
+
+
+def test_run_exits_0_when_the_error_is_handled(tmp_path):
+    r = run(tmp_path, """
+        window.addEventListener("error", lambda e: e.preventDefault())
+        setTimeout(lambda: 1 / 0, 5)
+    """)
+    assert r.returncode == 0 and r.stderr == ""
+
+
+def test_run_top_level_exception_is_reported_and_exits_1(tmp_path):
+    r = run(tmp_path, """
+        setTimeout(lambda: console.log("timer"), 1)
+        raise RuntimeError("top")
+    """)
+    assert r.returncode == 1 and "RuntimeError: top" in r.stderr
+    assert r.stdout.strip() == "timer"
+
+
+def test_run_sys_exit_in_a_callback_exits_with_its_code(tmp_path):
+    r = run(tmp_path, """
+        import sys
+        setTimeout(lambda: sys.exit(3), 5)
+        setTimeout(lambda: console.log("never"), 10)
+    """)
+    assert r.returncode == 3 and "never" not in r.stdout
+
+
+def test_run_passes_arguments_and_real_time_works(tmp_path):
+    r = run(tmp_path, """
+        import sys
+        setTimeout(lambda: console.log(sys.argv[1:]), 1)
+    """, "a", "--b", virtual=False)
+    assert r.returncode == 0 and r.stdout.strip() == "['a', '--b']"
+
+
+def test_run_builtin_print_is_still_reachable(tmp_path):
+    r = run(tmp_path, """
+        import builtins
+        builtins.print("via builtins")
+    """)
+    assert r.stdout.strip() == "via builtins"
