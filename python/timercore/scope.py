@@ -5,8 +5,9 @@ this module adds events and error reporting, and the loop that ties them togethe
 
     microtask checkpoint (top-level code counts as a task)
     repeat: run queued tasks -> run due timers (one task each, checkpoint after each)
-            -> nothing runnable: wait for the next expiry (a VirtualClock jumps to it,
-               a real clock sleeps)
+            -> nothing runnable: start an idle period if idle callbacks wait (idle.py)
+            -> else wait for the next expiry or the end of the last idle period (a
+               VirtualClock jumps, a real clock sleeps)
 """
 from __future__ import annotations
 
@@ -15,13 +16,14 @@ import time
 
 from timercore._scope import ScopeCore
 from timercore.events import EventTarget
+from timercore.idle import IdleCallbacks
 from timercore.timers import ActiveTimers
 
 _TIMER_FUNCTIONS = ("setTimeout", "setInterval", "clearTimeout", "clearInterval",
-                    "queueMicrotask")
+                    "queueMicrotask", "requestIdleCallback", "cancelIdleCallback")
 
 
-class GlobalScope(ScopeCore, EventTarget):
+class GlobalScope(ScopeCore, EventTarget, IdleCallbacks):
     """The part Window and WorkerGlobalScope share. See API.md for the constructor."""
 
     def __init__(self, *, clock=None, resolution_ms=1.0, string_handlers=True,
@@ -31,6 +33,7 @@ class GlobalScope(ScopeCore, EventTarget):
         ScopeCore.__init__(self, clock=clock, resolution_ms=resolution_ms,
                            string_handlers=string_handlers, namespace=namespace)
         EventTarget.__init__(self)
+        self._init_idle()
         if self.namespace is None:
             self.namespace = self._default_namespace()
 
@@ -73,17 +76,31 @@ class GlobalScope(ScopeCore, EventTarget):
             horizon = math.inf if end is None else end
             while not self.closed:
                 ran = self._run_queued_tasks()
-                ran += self._run_due_timers(horizon if virtual else -math.inf)
-                if ran or self._has_tasks():
+                # Jump from timer to timer inside the core only when no idle period
+                # could come between them.
+                jump = horizon if virtual and not self._idle_work() else -math.inf
+                ran += self._run_due_timers(jump)
+                if ran or self._has_tasks() or self._start_idle_period():
                     continue
-                nxt = None if self.suspended else self._next_active_expiry()
-                if nxt is None or nxt > horizon:
+                wake = self._next_wake()
+                if wake is None or wake > horizon:
                     break
-                self._wait_until(nxt)
+                self._wait_until(wake)
             if end is not None and not self.closed:
                 self._wait_until(end)
         finally:
             self._exit_loop()
+
+    def _next_wake(self) -> float | None:
+        """When something may next become runnable: a timer's expiry, or the end of the
+        last idle period if idle callbacks wait for the next one."""
+        if self.suspended:
+            return None
+        times = [self._next_active_expiry()]
+        if self._idle_work():
+            times.append(self._idle_blocked_until())
+        times = [t for t in times if t is not None and t != -math.inf]
+        return min(times) if times else None
 
     def _wait_until(self, t: float) -> None:
         delay = t - self.now()

@@ -416,6 +416,20 @@ cdef class ScopeCore:
         # 5. The waiting is the wheel's; the completion is _run_completion_steps.
         return key
 
+    def _cancel_run_steps(self, key):
+        """Drop a pending run-steps entry (its completion steps will not run). True if it
+        was pending. Used by cancelIdleCallback so a dead timeout stops bounding idle
+        deadlines."""
+        cdef int32_t slot = self._run_keys.get(key, -1)
+        if slot < 0 or not tw_cancel(&self._wheel._w, tw_slot_handle(&self._wheel._w, <uint32_t>slot)):
+            return False
+        del self._run_keys[key]
+        self._keys[slot] = None
+        self._objs[2 * slot] = None
+        self._objs[2 * slot + 1] = None
+        self._slots[slot].flags = 0
+        return True
+
     cdef int _run_completion_steps(self, uint32_t slot) except -1:
         steps = self._objs[2 * slot]
         key = self._keys[slot]
