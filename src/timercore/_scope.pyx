@@ -535,6 +535,13 @@ cdef class ScopeCore:
                 self._checkpoint()
         return n
 
+    def _other_work_runnable(self):
+        """Whether a queued task or a due timer (or run-steps entry) waits."""
+        cdef double nxt
+        if self._tasks or self._batch_pos < self._batch.len:
+            return True
+        return not tw_next_expiry(&self._wheel._w, &nxt) and nxt <= self._now()
+
     def _has_tasks(self):
         return bool(self._tasks) or self._batch_pos < self._batch.len
 
