@@ -1,14 +1,19 @@
 """timercore: the web platform's timer APIs for Python, on a C hierarchical timing wheel."""
 from timercore._wheel import TimerWheel
 from timercore.clocks import Clock, MonotonicClock, VirtualClock
+from timercore.dialogs import (ConsoleDialogs, DialogProvider, HeadlessDialogs,
+                               ScriptedDialogs)
 from timercore.events import ErrorEvent, Event, EventTarget
 from timercore.idle import IdleDeadline
+from timercore.printing import Document, RecordingPrinter, SystemPrinter, TextPrinter
 from timercore.timers import CompileStringsError
 from timercore.webidl import TimeoutOverflowWarning
 from timercore.window import Window, WorkerGlobalScope
 
 __all__ = [
-    "Clock", "CompileStringsError", "ErrorEvent", "Event", "EventTarget", "IdleDeadline", "MonotonicClock",
+    "Clock", "CompileStringsError", "ConsoleDialogs", "DialogProvider", "Document",
+    "ErrorEvent", "Event", "EventTarget", "HeadlessDialogs", "IdleDeadline", "MonotonicClock",
+    "RecordingPrinter", "ScriptedDialogs", "SystemPrinter", "TextPrinter",
     "TimeoutOverflowWarning", "TimerWheel", "VirtualClock", "Window", "WorkerGlobalScope",
 ]
 __version__ = "0.1.0"

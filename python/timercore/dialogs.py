@@ -1,0 +1,203 @@
+"""HTML §8.8.1 simple dialogs: alert, confirm, prompt (current step order: normalize
+newlines, then truncate), and the providers that show them.
+
+A provider is any object with these methods (``DialogProvider`` below spells it out):
+
+    alert(message: str) -> None
+    confirm(message: str) -> bool
+    prompt(message: str, default: str) -> str | None      # None: the user aborted
+    print(document) -> bool                               # the print dialog: accepted?
+
+and optionally ``truncate(s: str) -> str`` (shorten long messages; never offer a way to
+show what was cut) and ``can_show() -> bool`` (False: "cannot show simple dialogs").
+
+The dialog calls block: while one waits, no task, timer or microtask of the scope runs
+(the spec's "pause"), and time keeps passing, so timers that came due meanwhile run
+afterwards, late and in order.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any, Protocol, TextIO, runtime_checkable
+
+from timercore.webidl import to_domstring
+
+logger = logging.getLogger("timercore")
+
+
+@runtime_checkable
+class DialogProvider(Protocol):
+    def alert(self, message: str) -> None: ...
+    def confirm(self, message: str) -> bool: ...
+    def prompt(self, message: str, default: str) -> str | None: ...
+    def print(self, document: Any) -> bool: ...
+
+
+def normalize_newlines(s: str) -> str:
+    """Infra's "normalize newlines": CRLF and lone CR become LF."""
+    return s.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class HeadlessDialogs:
+    """No user: alert logs to logger ``timercore``, confirm is False, prompt is None, the
+    print dialog is accepted (the printer decides what happens). The default when stdin
+    is not a terminal."""
+
+    def alert(self, message: str) -> None:
+        logger.warning("alert: %s", message)
+
+    def confirm(self, message: str) -> bool:
+        logger.warning("confirm (no user, answering False): %s", message)
+        return False
+
+    def prompt(self, message: str, default: str) -> str | None:
+        logger.warning("prompt (no user, answering None): %s", message)
+        return None
+
+    def print(self, document: Any) -> bool:
+        return True
+
+
+class ScriptedDialogs:
+    """For tests: answers confirm and prompt from the given lists, in order, and records
+    what was shown in ``.shown`` as ``(kind, message)`` tuples (kind: "alert", "confirm",
+    "prompt" or "print"). Running out of answers raises ``LookupError``."""
+
+    def __init__(self, confirm: list[bool] | None = None, prompt: list[str | None] | None = None,
+                 print: list[bool] | None = None) -> None:
+        self._answers = {"confirm": list(confirm or []), "prompt": list(prompt or [])}
+        self._print = None if print is None else list(print)
+        self.shown: list[tuple[str, str]] = []
+
+    def _answer(self, kind: str, message: str) -> Any:
+        self.shown.append((kind, message))
+        if not self._answers[kind]:
+            raise LookupError(f"ScriptedDialogs has no {kind} answer left for {message!r}")
+        return self._answers[kind].pop(0)
+
+    def alert(self, message: str) -> None:
+        self.shown.append(("alert", message))
+
+    def confirm(self, message: str) -> bool:
+        return bool(self._answer("confirm", message))
+
+    def prompt(self, message: str, default: str) -> str | None:
+        answer = self._answer("prompt", message)
+        return None if answer is None else str(answer)
+
+    def print(self, document: Any) -> bool:
+        self.shown.append(("print", getattr(document, "title", "")))
+        if self._print is None:
+            return True
+        if not self._print:
+            raise LookupError("ScriptedDialogs has no print answer left")
+        return bool(self._print.pop(0))
+
+
+class ConsoleDialogs:
+    """Dialogs on a terminal. alert waits for Enter; confirm takes y/yes or n/no (Enter
+    means no); prompt shows the default in brackets and Enter accepts it. End of input or
+    Ctrl-C aborts: confirm False, prompt None. Messages longer than ``max_length`` are cut
+    (with no way to see the rest, as the spec asks)."""
+
+    def __init__(self, stdin: TextIO | None = None, stdout: TextIO | None = None,
+                 max_length: int | None = 10_000) -> None:
+        self._in = stdin
+        self._out = stdout
+        self.max_length = max_length
+
+    def truncate(self, s: str) -> str:
+        if self.max_length is None or len(s) <= self.max_length:
+            return s
+        return s[: self.max_length] + "…"
+
+    def _read(self, text: str) -> str | None:
+        out = self._out or sys.stdout
+        out.write(text)
+        out.flush()
+        try:
+            line = (self._in or sys.stdin).readline()
+        except KeyboardInterrupt:
+            out.write("\n")
+            return None
+        if not line:                       # end of input
+            out.write("\n")
+            return None
+        return line.rstrip("\r\n")
+
+    def alert(self, message: str) -> None:
+        self._read(f"{message}\n[Press Enter] ")
+
+    def confirm(self, message: str) -> bool:
+        while True:
+            answer = self._read(f"{message} [y/N] ")
+            if answer is None:
+                return False
+            answer = answer.strip().lower()
+            if answer in ("y", "yes"):
+                return True
+            if answer in ("", "n", "no"):
+                return False
+
+    def prompt(self, message: str, default: str) -> str | None:
+        shown = f" [{default}]" if default else ""
+        answer = self._read(f"{message}{shown}: ")
+        if answer is None:
+            return None
+        return answer or default
+
+    def print(self, document: Any) -> bool:
+        return self.confirm(f"Print {getattr(document, 'title', '') or 'this document'}?")
+
+
+def default_provider() -> DialogProvider:
+    """ConsoleDialogs on a terminal, HeadlessDialogs otherwise."""
+    try:
+        interactive = sys.stdin is not None and sys.stdin.isatty()
+    except ValueError:
+        interactive = False
+    return ConsoleDialogs() if interactive else HeadlessDialogs()
+
+
+class SimpleDialogs:
+    """The alert/confirm/prompt steps of a Window (mixed into Window)."""
+
+    sandboxed_modals: bool = False
+    termination_nesting_level: int = 0
+
+    def _cannot_show_simple_dialogs(self) -> bool:
+        # 1. The sandboxed modals flag.
+        if self.sandboxed_modals:
+            return True
+        # 2. (Origins: a Window here has one.) 3. Termination nesting level: we decline.
+        if self.termination_nesting_level:
+            return True
+        # 4. Optionally: the provider may decline.
+        can_show = getattr(self.dialogs, "can_show", None)
+        return can_show is not None and not can_show()
+
+    def _prepare(self, s: object) -> str:
+        """DOMString conversion, normalize newlines, then optionally truncate."""
+        s = normalize_newlines(to_domstring(s))
+        truncate = getattr(self.dialogs, "truncate", None)
+        return s if truncate is None else truncate(s)
+
+    def alert(self, message: object = "") -> None:
+        """HTML alert(): show message and wait for the user to dismiss it."""
+        if self._cannot_show_simple_dialogs():
+            return
+        self.dialogs.alert(self._prepare(message))
+
+    def confirm(self, message: object = "") -> bool:
+        """HTML confirm(): True if the user responded positively."""
+        if self._cannot_show_simple_dialogs():
+            return False
+        return bool(self.dialogs.confirm(self._prepare(message)))
+
+    def prompt(self, message: object = "", default: object = "") -> str | None:
+        """HTML prompt(): the user's string, or None if they aborted."""
+        if self._cannot_show_simple_dialogs():
+            return None
+        result = self.dialogs.prompt(self._prepare(message), self._prepare(default))
+        return None if result is None else to_domstring(result)
