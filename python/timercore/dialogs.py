@@ -201,3 +201,20 @@ class SimpleDialogs:
             return None
         result = self.dialogs.prompt(self._prepare(message), self._prepare(default))
         return None if result is None else to_domstring(result)
+
+    # On a scope hosted on asyncio: the same steps, with the provider in a worker thread
+    # and only this scope paused meanwhile (see timercore.aio).
+
+    async def alert_async(self, message: object = "") -> None:
+        await self._hosted().in_thread(self.alert, message)
+
+    async def confirm_async(self, message: object = "") -> bool:
+        return await self._hosted().in_thread(self.confirm, message)
+
+    async def prompt_async(self, message: object = "", default: object = "") -> str | None:
+        return await self._hosted().in_thread(self.prompt, message, default)
+
+    def _hosted(self) -> Any:
+        if self._host is None:
+            raise RuntimeError("the *_async dialogs need a scope hosted on asyncio (loop=...)")
+        return self._host

@@ -28,14 +28,16 @@ class GlobalScope(ScopeCore, EventTarget, IdleCallbacks):
 
     def __init__(self, *, clock=None, resolution_ms=1.0, string_handlers=True,
                  namespace=None, loop=None) -> None:
-        if loop is not None:
-            raise NotImplementedError("hosting a scope on an asyncio loop is not available yet")
         ScopeCore.__init__(self, clock=clock, resolution_ms=resolution_ms,
                            string_handlers=string_handlers, namespace=namespace)
         EventTarget.__init__(self)
         self._init_idle()
         if self.namespace is None:
             self.namespace = self._default_namespace()
+        self._host = None
+        if loop is not None:
+            from timercore.aio import AsyncioHost
+            self._host = AsyncioHost(self, loop)
 
     def _default_namespace(self) -> dict:
         """String handlers run like eval() in the global scope: the scope's functions are
@@ -67,7 +69,37 @@ class GlobalScope(ScopeCore, EventTarget, IdleCallbacks):
         """Run the loop until the clock reads ``time_ms``."""
         self._run_loop(_finite_ms(time_ms, "time_ms", allow_negative=True))
 
+    # -- hosted on asyncio (timercore.aio) ---------------------------------------------
+
+    async def run_async(self) -> None:
+        """On a scope hosted on asyncio: wait until nothing is pending."""
+        if self._host is None:
+            raise RuntimeError("run_async() needs a scope hosted on asyncio (loop=...)")
+        await self._host.run_async()
+
+    def _host_turn(self, loop_idle: bool) -> bool:
+        """One turn of the loop, driven by the asyncio host. True if anything ran."""
+        self._enter_loop()
+        try:
+            self._perform_microtask_checkpoint()
+            ran = self._run_queued_tasks()
+            ran += self._run_due_timers()
+            if ran or self._has_tasks():
+                return True
+            return loop_idle and self._start_idle_period()
+        finally:
+            self._exit_loop()
+
+    def close(self) -> None:
+        """Clear every timer, task and microtask; the scope is unusable afterwards."""
+        super().close()
+        if getattr(self, "_host", None) is not None:
+            self._host.close()
+
     def _run_loop(self, end: float | None) -> None:
+        if self._host is not None:
+            raise RuntimeError("this scope is hosted on an asyncio loop, which runs it: "
+                               "use 'await scope.run_async()' to wait for it")
         self._enter_loop()
         try:
             # Code before run() counted as a task: its microtasks run first.

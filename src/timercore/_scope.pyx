@@ -98,11 +98,14 @@ cdef class ScopeCore:
         size_t _batch_pos
         object _string_policy
         public dict namespace
+        object _wake             # hosted on asyncio: called when work appears earlier than
+        double _armed_ms         # the one wake-up the host has scheduled (active time)
 
     def __cinit__(self, *args, **kwargs):
         if tc_idmap_init(&self._ids) < 0:
             raise MemoryError()
         self._next_id = 1
+        self._armed_ms = INFINITY
 
     def __init__(self, *, clock=None, resolution_ms=1.0, string_handlers=True, namespace=None):
         self._clock = as_clock(clock)
@@ -243,6 +246,9 @@ cdef class ScopeCore:
         # 12-13. Run steps after a timeout: map[id] = now + timeout; the wheel keeps the
         # (deadline, insertion) order that step 13's ordering rule requires.
         deadline = self._now() + timeout
+        if self._wake is not None and deadline < self._armed_ms:
+            self._armed_ms = deadline
+            self._wake()
         if previous_id:
             slot = previous_slot
             if tw_rearm(&self._wheel._w, tw_slot_handle(&self._wheel._w, slot), deadline) < 0:
@@ -404,6 +410,9 @@ cdef class ScopeCore:
             self._orderings[ordering_identifier] = ordering
         # 3-4. map[key] = startTime + milliseconds.
         deadline = self._now() + ms
+        if self._wake is not None and deadline < self._armed_ms:
+            self._armed_ms = deadline
+            self._wake()
         h = self._wheel._insert(deadline, ordering)
         slot = <uint32_t>h
         self._ensure_slot(slot)
@@ -491,6 +500,8 @@ cdef class ScopeCore:
             raise TypeError(f"callback must be callable, not {type(callback).__name__}")
         self._check_open()
         self._microtasks.append(callback)
+        if self._wake is not None:
+            self._wake()
 
     cdef int _checkpoint(self) except -1:
         """Perform a microtask checkpoint (microtasks queued meanwhile run in it too)."""
@@ -518,6 +529,8 @@ cdef class ScopeCore:
         """Queue a task (of a non-timer task source) on this scope's loop."""
         self._check_open()
         self._tasks.append((callback, args))
+        if self._wake is not None:
+            self._wake()
 
     def _run_queued_tasks(self):
         """Run the tasks queued so far (not those they queue), each followed by a
@@ -541,6 +554,9 @@ cdef class ScopeCore:
         if self._tasks or self._batch_pos < self._batch.len:
             return True
         return not tw_next_expiry(&self._wheel._w, &nxt) and nxt <= self._now()
+
+    def _has_microtasks(self):
+        return bool(self._microtasks)
 
     def _has_tasks(self):
         return bool(self._tasks) or self._batch_pos < self._batch.len
@@ -582,6 +598,16 @@ cdef class ScopeCore:
         if not 0 < id <= ID_MAX:
             raise ValueError(f"id must be in 1..{ID_MAX}")
         self._next_id = id
+
+    def _set_host(self, wake):
+        """Hosting (timercore.aio): ``wake()`` is called whenever a task or microtask is
+        queued, or a timer is set earlier than the armed time (see _set_armed)."""
+        self._wake = wake
+        self._armed_ms = INFINITY
+
+    def _set_armed(self, double clock_ms):
+        """The host's one scheduled wake-up, on the scope's clock (inf: none)."""
+        self._armed_ms = clock_ms - self._suspended_total
 
     def _jump_clock(self, double t_ms):
         """Move a VirtualClock forward to t_ms (real clocks ignore it)."""
