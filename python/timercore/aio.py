@@ -146,3 +146,140 @@ class AsyncioHost:
     def close(self) -> None:
         self._cancel()
         self._finish_waiters()
+
+
+# -- WheelEventLoop ---------------------------------------------------------------------------
+
+import heapq as _heapq
+import selectors as _selectors
+
+from asyncio import base_events as _base_events
+from asyncio import events as _events
+
+from timercore._aio import TimerHandle, TimerTable
+
+_MAXIMUM_SELECT_TIMEOUT = 24 * 3600
+
+
+class WheelEventLoop(asyncio.SelectorEventLoop):
+    """A drop-in asyncio event loop whose call_at / call_later (and so asyncio.sleep,
+    wait_for, asyncio.timeout, ...) run on timercore's timing wheel.
+
+    Differences from asyncio's loop, all deliberate (see docs/asyncio.md):
+    - timers with equal ``when`` run in the order they were scheduled (asyncio leaves it
+      undefined);
+    - ``handle.cancel()`` removes the timer at once: no cancelled handles linger;
+    - handles are ``timercore._aio.TimerHandle`` (duck-typed like asyncio.TimerHandle,
+      as uvloop's are), not instances of ``asyncio.TimerHandle``;
+    - with ``clock=VirtualClock()``, ``time()`` is virtual and the loop jumps to the next
+      timer whenever no I/O is ready and nothing is runnable.
+    """
+
+    def __init__(self, selector: _selectors.BaseSelector | None = None, *,
+                 clock: Any = None) -> None:
+        super().__init__(selector)
+        self._virtual = None
+        if clock is not None:
+            from timercore.clocks import VirtualClock
+            if not isinstance(clock, VirtualClock):
+                raise TypeError("clock must be a timercore.VirtualClock (or None for real "
+                                f"time), not {type(clock).__name__}")
+            self._virtual = clock
+        self._timers = TimerTable(self, self.time())
+
+    def time(self) -> float:
+        if self._virtual is not None:
+            return self._virtual.now() / 1000.0
+        return super().time()
+
+    def call_at(self, when, callback, *args, context=None):
+        """As asyncio's call_at, on the wheel. O(1)."""
+        if when is None:
+            raise TypeError("when cannot be None")
+        self._check_closed()
+        if self._debug:
+            self._check_thread()
+            self._check_callback(callback, "call_at")
+        return self._timers.call_at(when, callback, args, context)
+
+    def call_later(self, delay, callback, *args, context=None):
+        """As asyncio's call_later, on the wheel. O(1)."""
+        if delay is None:
+            raise TypeError("delay must not be None")
+        return self.call_at(self.time() + delay, callback, *args, context=context)
+
+    def pending_timers(self) -> int:
+        """How many timers are scheduled (cancelled ones are gone at once)."""
+        return len(self._timers)
+
+    def close(self) -> None:
+        if self.is_running():
+            raise RuntimeError("Cannot close a running event loop")
+        if not self.is_closed():
+            self._timers.clear()
+        super().close()
+
+    def _run_once(self) -> None:
+        """One loop iteration: asyncio's, with the wheel in place of the heap."""
+        ready = self._ready
+        timers = self._timers
+        timeout = None
+        if ready or self._stopping:
+            timeout = 0
+        else:
+            nxt = timers.next_when()
+            if nxt is not None:
+                timeout = min(max(0.0, nxt - self.time()), _MAXIMUM_SELECT_TIMEOUT)
+            if self._virtual is not None and timeout:
+                # Autojump: poll I/O; if nothing is ready, virtual time moves to the timer.
+                events = self._selector.select(0)
+                if events:
+                    self._process_events(events)
+                else:
+                    self._virtual._jump_to_ms(nxt * 1000.0)
+                timeout = 0
+        events = self._selector.select(timeout)
+        self._process_events(events)
+        events = None
+        timers.pop_due(self.time() + self._clock_resolution, ready)
+        # Run what is ready now; callbacks they schedule wait for the next iteration.
+        ntodo = len(ready)
+        tracebacks = timers.tracebacks
+        for _ in range(ntodo):
+            handle = ready.popleft()
+            if handle._cancelled:
+                continue
+            if self._debug:
+                try:
+                    self._current_handle = handle
+                    t0 = self.time()
+                    handle._run()
+                    dt = self.time() - t0
+                    if dt >= self.slow_callback_duration:
+                        _base_events.logger.warning("Executing %s took %.3f seconds",
+                                                    _base_events._format_handle(handle), dt)
+                finally:
+                    self._current_handle = None
+                    if tracebacks:
+                        tracebacks.pop(id(handle), None)
+            else:
+                handle._run()
+        handle = None
+
+
+def new_event_loop(*, clock: Any = None) -> WheelEventLoop:
+    """A new WheelEventLoop (``clock=VirtualClock()`` for virtual time)."""
+    return WheelEventLoop(clock=clock)
+
+
+def run(main, *, debug: bool | None = None, clock: Any = None):
+    """Like asyncio.run / uvloop.run, on a WheelEventLoop."""
+    with asyncio.Runner(debug=debug, loop_factory=lambda: new_event_loop(clock=clock)) as runner:
+        return runner.run(main)
+
+
+class EventLoopPolicy(asyncio.DefaultEventLoopPolicy):
+    """An event-loop policy whose new loops are WheelEventLoops."""
+
+    def new_event_loop(self) -> WheelEventLoop:
+        return new_event_loop()
