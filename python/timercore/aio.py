@@ -177,14 +177,13 @@ class WheelEventLoop(asyncio.SelectorEventLoop):
 
     def __init__(self, selector: _selectors.BaseSelector | None = None, *,
                  clock: Any = None) -> None:
-        super().__init__(selector)
-        self._virtual = None
         if clock is not None:
             from timercore.clocks import VirtualClock
             if not isinstance(clock, VirtualClock):
                 raise TypeError("clock must be a timercore.VirtualClock (or None for real "
                                 f"time), not {type(clock).__name__}")
-            self._virtual = clock
+        self._virtual = clock
+        super().__init__(selector)
         self._timers = TimerTable(self, self.time())
 
     def time(self) -> float:
@@ -215,7 +214,7 @@ class WheelEventLoop(asyncio.SelectorEventLoop):
     def close(self) -> None:
         if self.is_running():
             raise RuntimeError("Cannot close a running event loop")
-        if not self.is_closed():
+        if not self.is_closed() and hasattr(self, "_timers"):
             self._timers.clear()
         super().close()
 

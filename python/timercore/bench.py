@@ -123,7 +123,7 @@ def _loop_schedule(factory):
         cbs = itertools.repeat(_noop, n)
         hs: list = []
         elapsed = _timed(lambda: hs.extend(map(loop.call_at, whens, cbs)))
-        _drain(map(asyncio.TimerHandle.cancel, hs))
+        _drain(h.cancel() for h in hs)
         loop.close()
         return elapsed
     return schedule
@@ -228,9 +228,11 @@ elif peer == 'window':
     ts = [int(d) for d in ds]
     before = rss()
     for t in ts: st(noop, t)
-elif peer in ('asyncio', 'uvloop'):
+elif peer in ('asyncio', 'uvloop', 'WheelEventLoop'):
     if peer == 'uvloop':
         import uvloop; loop = uvloop.new_event_loop()
+    elif peer == 'WheelEventLoop':
+        from timercore import aio; loop = aio.new_event_loop()
     else:
         import asyncio; loop = asyncio.new_event_loop()
     base = loop.time(); ca = loop.call_at
@@ -274,7 +276,8 @@ def _uvloop_factory():
 
 def cases(peers: set[str]) -> tuple[list[Case], list[str]]:
     """Every (scenario, peer) to run, and the names of requested peers not installed."""
-    loops = {"asyncio": asyncio.new_event_loop}
+    from timercore import aio
+    loops = {"asyncio": asyncio.new_event_loop, "WheelEventLoop": aio.new_event_loop}
     missing = []
     if "uvloop" in peers:
         uv = _uvloop_factory()
@@ -295,7 +298,7 @@ def cases(peers: set[str]) -> tuple[list[Case], list[str]]:
         Case("memory", "Window.setTimeout", _memory("window"), "bytes/timer"),
     ]
     for name, factory in loops.items():
-        if name in peers:
+        if name in peers or name == "WheelEventLoop":
             out += [Case("schedule", f"{name} call_at", _loop_schedule(factory)),
                     Case("cancel", f"{name} cancel", _loop_cancel(factory)),
                     Case("fire backlog", f"{name} loop", _loop_fire(factory)),

@@ -20,8 +20,14 @@ from asyncio import base_events, format_helpers
 
 @cython.freelist(256)
 @cython.final
+@cython.no_gc
 cdef class TimerHandle:
-    """A timer of WheelEventLoop: duck-types asyncio.TimerHandle."""
+    """A timer of WheelEventLoop: duck-types asyncio.TimerHandle.
+
+    Not tracked by the garbage collector (a million pending handles would otherwise make
+    every full collection walk them all): a handle drops its callback, arguments and
+    context once it has run or been cancelled, so no cycle through it outlives its timer.
+    """
     cdef:
         double _when                 # loop time, seconds
         public object _callback
@@ -58,11 +64,11 @@ cdef class TimerHandle:
         if self._table.loop.get_debug():
             self._repr = self._format()
         self._table._remove(self)
-        self._callback = None
-        self._args = None
+        self._callback = self._args = self._context = None
 
     def _run(self):
-        """As asyncio.Handle._run: exceptions go to the loop's exception handler."""
+        """As asyncio.Handle._run: exceptions go to the loop's exception handler. The
+        callback, arguments and context are dropped afterwards (see the class doc)."""
         try:
             self._context.run(self._callback, *self._args)
         except (SystemExit, KeyboardInterrupt):
@@ -75,6 +81,10 @@ cdef class TimerHandle:
             if tb:
                 context["source_traceback"] = tb
             self._table.loop.call_exception_handler(context)
+        finally:
+            if self._table.loop.get_debug():
+                self._repr = self._format()
+            self._callback = self._args = self._context = None
 
     cdef str _format(self):
         info = [type(self).__name__, f"when={self._when}"]
