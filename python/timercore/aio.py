@@ -177,13 +177,15 @@ class WheelEventLoop(asyncio.SelectorEventLoop):
 
     def __init__(self, selector: _selectors.BaseSelector | None = None, *,
                  clock: Any = None) -> None:
-        if clock is not None:
-            from timercore.clocks import VirtualClock
-            if not isinstance(clock, VirtualClock):
-                raise TypeError("clock must be a timercore.VirtualClock (or None for real "
-                                f"time), not {type(clock).__name__}")
-        self._virtual = clock
+        from timercore.clocks import VirtualClock
+        self._virtual = None
+        self._timers = None
         super().__init__(selector)
+        if clock is not None and not isinstance(clock, VirtualClock):
+            super().close()
+            raise TypeError("clock must be a timercore.VirtualClock (or None for real "
+                            f"time), not {type(clock).__name__}")
+        self._virtual = clock
         self._timers = TimerTable(self, self.time())
 
     def time(self) -> float:
@@ -214,7 +216,7 @@ class WheelEventLoop(asyncio.SelectorEventLoop):
     def close(self) -> None:
         if self.is_running():
             raise RuntimeError("Cannot close a running event loop")
-        if not self.is_closed() and hasattr(self, "_timers"):
+        if not self.is_closed() and self._timers is not None:
             self._timers.clear()
         super().close()
 
