@@ -265,6 +265,7 @@ class Case:
     fn: Callable[[int], float]
     unit: str = "ns/timer"
     max_n: int | None = None      # skip above this N (quadratic peers)
+    once: bool = False            # independent of N: run at the first N only
 
 
 def _uvloop_factory():
@@ -302,7 +303,9 @@ def cases(peers: set[str]) -> tuple[list[Case], list[str]]:
             out += [Case("schedule", f"{name} call_at", _loop_schedule(factory)),
                     Case("cancel", f"{name} cancel", _loop_cancel(factory)),
                     Case("fire backlog", f"{name} loop", _loop_fire(factory)),
-                    Case("memory", name, _memory(name), "bytes/timer")]
+                    Case("memory", name, _memory(name), "bytes/timer"),
+                    Case("server: 2,000 conns, idle timeout per message", name,
+                         _server_case(factory), "ns CPU/message", once=True)]
     if "heapq" in peers:
         out += [Case("schedule", "heapq", heapq_schedule),
                 Case("cancel", "heapq (lazy)", heapq_cancel),
@@ -327,17 +330,29 @@ class Result:
         return min(self.samples)
 
 
+def _server_case(factory):
+    def cpu_per_message(n: int) -> float:
+        from timercore.server_scenario import run_server_scenario
+        return run_server_scenario(factory, clients=2000, messages=20).cpu_ns_per_message
+    return cpu_per_message
+
+
+def _runs(case: Case, n: int, ns: list[int]) -> bool:
+    return (case.max_n is None or n <= case.max_n) and (not case.once or n == ns[0])
+
+
 def measure(case_list: list[Case], ns: list[int], repeat: int, progress=None) -> list[Result]:
     results = []
     for n in ns:
         for case in case_list:
-            if case.max_n is not None and n > case.max_n:
+            if not _runs(case, n, ns):
                 continue
             r = Result(case.scenario, case.peer, n, case.unit)
-            for _ in range(1 if case.unit == "bytes/timer" else repeat):
+            per_timer = case.unit == "ns/timer"
+            for _ in range(repeat if per_timer else 1):
                 gc.collect()
                 value = case.fn(n)
-                r.samples.append(value if case.unit == "bytes/timer" else value / n)
+                r.samples.append(value / n if per_timer else value)
             results.append(r)
             if progress is not None:
                 progress()
@@ -382,7 +397,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--peers", default="asyncio,uvloop,heapq,sched",
                    help="comma-separated peers to compare with")
     p.add_argument("--scenario", default=None,
-                   help="comma-separated scenarios (schedule, cancel, fire backlog, memory)")
+                   help="comma-separated scenarios (schedule, cancel, fire backlog, memory, "
+                        "server)")
     p.add_argument("--repeat", type=int, default=3, help="samples per case (best is shown)")
     p.add_argument("--json", metavar="FILE", help="write machine-readable results here")
     p.add_argument("--quick", action="store_true", help="N=10000, one sample: a smoke run")
@@ -408,10 +424,10 @@ def run(args: argparse.Namespace) -> int:
     case_list, missing = cases({p.strip() for p in args.peers.split(",") if p.strip()})
     if args.scenario:
         wanted = {s.strip() for s in args.scenario.split(",")}
-        case_list = [c for c in case_list if c.scenario in wanted]
+        case_list = [c for c in case_list if c.scenario.split(":")[0] in wanted]
     for name in missing:
         console.print(f"[yellow]skipped: {name} is not installed[/yellow]")
-    total = sum(1 for n in ns for c in case_list if c.max_n is None or n <= c.max_n)
+    total = sum(1 for n in ns for c in case_list if _runs(c, n, ns))
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("benchmarking", total=total)
         results = measure(case_list, ns, repeat, lambda: progress.advance(task))
