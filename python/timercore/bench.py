@@ -206,6 +206,145 @@ def sched_fire(n: int) -> int:
     return _timed(lambda: s.run(blocking=False))
 
 
+# -- workloads: fire spread over a second; the idle-timeout mix -------------------------
+
+def _cpu_timed(fn: Callable[[], object]) -> int:
+    """CPU time (ns) of fn: for workloads that wait for real time to pass."""
+    t0 = time.process_time_ns()
+    fn()
+    return time.process_time_ns() - t0
+
+
+def _spread(n: int) -> list[float]:
+    return np.random.default_rng(2).uniform(0.0, 1000.0, n).tolist()   # over one second
+
+
+def wheel_spread(n: int) -> int:
+    w = TimerWheel()
+    w.insert_many(np.asarray(_spread(n)))
+
+    def fire():
+        for t in range(1, 1001):                 # a 1 ms tick, as a loop would
+            w.advance(float(t))
+    return _cpu_timed(fire)
+
+
+def window_spread(n: int) -> int:
+    clock, w, _ = _window(0)
+    _drain(map(w.setTimeout, itertools.repeat(_noop, n), [int(t) for t in _spread(n)]))
+    return _cpu_timed(w.run)                     # a VirtualClock: CPU only, no waiting
+
+
+def _loop_spread(factory):
+    def spread(n: int) -> int:
+        loop = _asyncio_loop(factory)
+        base = loop.time() + 0.01
+        for d in _spread(n):
+            loop.call_at(base + d / 1000.0, _noop)
+        loop.call_at(base + 1.001, loop.stop)
+        elapsed = _cpu_timed(loop.run_forever)   # a real second passes; CPU is counted
+        loop.close()
+        return elapsed
+    return spread
+
+
+def heapq_spread(n: int) -> int:
+    heap = [(d, i, _noop) for i, d in enumerate(_spread(n))]
+    heapq.heapify(heap)
+    pop = heapq.heappop
+
+    def fire():
+        for t in range(1, 1001):
+            while heap and heap[0][0] <= t:
+                pop(heap)[2]()
+    return _cpu_timed(fire)
+
+
+def _idle_plan(n: int):
+    """Schedule n, re-arm half, cancel 40 %, fire the rest: which index does what."""
+    rng = random.Random(3)
+    rearm = rng.sample(range(n), n // 2)
+    cancel = rng.sample(range(n), 4 * n // 10)
+    return _deadlines(n), rearm, cancel
+
+
+def wheel_idle(n: int) -> int:
+    ds, rearm, cancel = _idle_plan(n)
+    w = TimerWheel()
+
+    def work():
+        hs = list(map(w.insert, ds))
+        for i in rearm:
+            w.reschedule(hs[i], ds[i] + 500.0)
+        for i in cancel:
+            w.cancel(hs[i])
+        w.advance(2 * SPAN_MS)
+    return _timed(work)
+
+
+def window_idle(n: int) -> int:
+    clock, w, ts = _window(n)
+    _, rearm, cancel = _idle_plan(n)
+    st, ct = w.setTimeout, w.clearTimeout
+
+    def work():
+        ids = list(map(st, itertools.repeat(_noop, n), ts))
+        for i in rearm:                          # the web's re-arm: clear and set again
+            ct(ids[i])
+            ids[i] = st(_noop, ts[i] + 500)
+        for i in cancel:
+            ct(ids[i])
+        clock.advance(2 * SPAN_MS)
+        w.run()
+    return _timed(work)
+
+
+def _loop_idle(factory):
+    def idle(n: int) -> int:
+        loop = _asyncio_loop(factory)
+        ds, rearm, cancel = _idle_plan(n)
+        base = loop.time() - 3 * SPAN_MS / 1000.0    # all due by the time they fire
+        whens = [base + d / 1000.0 for d in ds]
+
+        def work():
+            hs = list(map(loop.call_at, whens, itertools.repeat(_noop, n)))
+            for i in rearm:
+                hs[i].cancel()
+                hs[i] = loop.call_at(whens[i] + 0.5, _noop)
+            for i in cancel:
+                hs[i].cancel()
+            loop.call_soon(loop.stop)
+            loop.run_forever()
+        elapsed = _timed(work)
+        loop.close()
+        return elapsed
+    return idle
+
+
+def heapq_idle(n: int) -> int:
+    ds, rearm, cancel = _idle_plan(n)
+
+    def work():
+        heap, seq = [], itertools.count()
+        entries = []
+        for d in ds:
+            e = [d, next(seq), _noop]
+            heapq.heappush(heap, e)
+            entries.append(e)
+        for i in rearm:
+            entries[i][2] = None
+            e = [ds[i] + 500.0, next(seq), _noop]
+            heapq.heappush(heap, e)
+            entries[i] = e
+        for i in cancel:
+            entries[i][2] = None
+        while heap:
+            cb = heapq.heappop(heap)[2]
+            if cb is not None:
+                cb()
+    return _timed(work)
+
+
 # -- memory: RSS growth of a child process holding N pending timers ----------------------
 
 _MEMORY_SCRIPT = """
@@ -213,7 +352,11 @@ import sys, gc, itertools
 def rss():
     with open('/proc/self/status') as f:
         return next(int(l.split()[1]) for l in f if l.startswith('VmRSS')) * 1024
-n, peer = int(sys.argv[1]), sys.argv[2]
+n, peer, traced = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "traced"
+if traced:
+    import tracemalloc; tracemalloc.start()
+    rss_ = rss
+    rss = lambda: tracemalloc.get_traced_memory()[0]
 import numpy as np
 ds = np.random.default_rng(0).uniform(1.0, 60000.0, n).tolist()
 def noop(): pass
@@ -248,9 +391,12 @@ print((rss() - before) / n)
 """
 
 
-def _memory(peer: str) -> Callable[[int], float]:
+def _memory(peer: str, traced: bool = False) -> Callable[[int], float]:
+    """RSS growth per timer in a fresh child (or, traced, the Python heap's growth as
+    tracemalloc sees it: C memory such as the wheel's slab is invisible to it)."""
     def measure(n: int) -> float:
-        out = subprocess.run([sys.executable, "-c", _MEMORY_SCRIPT, str(n), peer],
+        out = subprocess.run([sys.executable, "-c", _MEMORY_SCRIPT, str(n), peer,
+                              "traced" if traced else "rss"],
                              capture_output=True, text=True, check=True)
         return float(out.stdout.strip())
     return measure
@@ -264,8 +410,9 @@ class Case:
     peer: str
     fn: Callable[[int], float]
     unit: str = "ns/timer"
-    max_n: int | None = None      # skip above this N (quadratic peers)
-    once: bool = False            # independent of N: run at the first N only
+    max_n: int | None = 1_000_000  # skip above this N (10M only for timercore's layers)
+    once: bool = False             # independent of N: run at the first N only
+    cpu: bool = False              # the figure is CPU time (the workload waits for time)
 
 
 def _uvloop_factory():
@@ -286,34 +433,50 @@ def cases(peers: set[str]) -> tuple[list[Case], list[str]]:
             missing.append("uvloop (pip install 'timercore[bench]')")
         else:
             loops["uvloop"] = uv
+    big = None                     # timercore's layers also run at 10M
     out = [
-        Case("schedule", "TimerWheel.insert", wheel_schedule),
-        Case("schedule", "TimerWheel.insert_many", wheel_bulk_schedule),
-        Case("cancel", "TimerWheel.cancel", wheel_cancel),
-        Case("cancel", "TimerWheel.cancel_many", wheel_bulk_cancel),
-        Case("fire backlog", "TimerWheel.advance", wheel_fire),
-        Case("memory", "TimerWheel", _memory("wheel"), "bytes/timer"),
-        Case("schedule", "Window.setTimeout", window_schedule),
-        Case("cancel", "Window.clearTimeout", window_cancel),
-        Case("fire backlog", "Window (task + checkpoint)", window_fire),
-        Case("memory", "Window.setTimeout", _memory("window"), "bytes/timer"),
+        Case("schedule", "TimerWheel.insert", wheel_schedule, max_n=big),
+        Case("schedule", "TimerWheel.insert_many", wheel_bulk_schedule, max_n=big),
+        Case("cancel", "TimerWheel.cancel", wheel_cancel, max_n=big),
+        Case("cancel", "TimerWheel.cancel_many", wheel_bulk_cancel, max_n=big),
+        Case("fire backlog", "TimerWheel.advance", wheel_fire, max_n=big),
+        Case("fire over 1 s", "TimerWheel.advance (1 ms steps)", wheel_spread, cpu=True,
+             max_n=big),
+        Case("idle-timeout mix", "TimerWheel", wheel_idle, max_n=big),
+        Case("memory", "TimerWheel", _memory("wheel"), "bytes/timer", max_n=big),
+        Case("memory (tracemalloc)", "TimerWheel", _memory("wheel", True), "bytes/timer"),
+        Case("schedule", "Window.setTimeout", window_schedule, max_n=big),
+        Case("cancel", "Window.clearTimeout", window_cancel, max_n=big),
+        Case("fire backlog", "Window (task + checkpoint)", window_fire, max_n=big),
+        Case("fire over 1 s", "Window (virtual clock)", window_spread, cpu=True),
+        Case("idle-timeout mix", "Window", window_idle),
+        Case("memory", "Window.setTimeout", _memory("window"), "bytes/timer", max_n=big),
+        Case("memory (tracemalloc)", "Window.setTimeout", _memory("window", True),
+             "bytes/timer"),
     ]
     for name, factory in loops.items():
         if name in peers or name == "WheelEventLoop":
-            out += [Case("schedule", f"{name} call_at", _loop_schedule(factory)),
-                    Case("cancel", f"{name} cancel", _loop_cancel(factory)),
-                    Case("fire backlog", f"{name} loop", _loop_fire(factory)),
+            n_max = big if name == "WheelEventLoop" else 1_000_000
+            out += [Case("schedule", f"{name} call_at", _loop_schedule(factory), max_n=n_max),
+                    Case("cancel", f"{name} cancel", _loop_cancel(factory), max_n=n_max),
+                    Case("fire backlog", f"{name} loop", _loop_fire(factory), max_n=n_max),
+                    Case("fire over 1 s", f"{name} loop (real time)", _loop_spread(factory),
+                         cpu=True),
+                    Case("idle-timeout mix", name, _loop_idle(factory)),
                     Case("memory", name, _memory(name), "bytes/timer"),
+                    Case("memory (tracemalloc)", name, _memory(name, True), "bytes/timer"),
                     Case("server: 2,000 conns, idle timeout per message", name,
                          _server_case(factory), "ns CPU/message", once=True)]
     if "heapq" in peers:
         out += [Case("schedule", "heapq", heapq_schedule),
                 Case("cancel", "heapq (lazy)", heapq_cancel),
                 Case("fire backlog", "heapq", heapq_fire),
+                Case("fire over 1 s", "heapq (1 ms steps)", heapq_spread, cpu=True),
+                Case("idle-timeout mix", "heapq (lazy)", heapq_idle),
                 Case("memory", "heapq", _memory("heapq"), "bytes/timer")]
     if "sched" in peers:
         out += [Case("schedule", "sched", sched_schedule),
-                Case("fire backlog", "sched", sched_fire, max_n=1_000_000)]
+                Case("fire backlog", "sched", sched_fire)]
     return out, missing
 
 
@@ -382,6 +545,36 @@ def render(results: list[Result], console) -> None:
         console.print(table)
 
 
+def chart(results: list[Result], path: str) -> None:
+    """ns/timer against N, log-log, one line per (scenario, peer)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    series: dict[tuple[str, str], list[tuple[int, float]]] = {}
+    for r in results:
+        if r.unit == "ns/timer":
+            series.setdefault((r.scenario, r.peer), []).append((r.n, r.best))
+    scenarios = sorted({s for s, _ in series})
+    fig, axes = plt.subplots(1, len(scenarios), figsize=(5 * len(scenarios), 4.5),
+                             squeeze=False)
+    for ax, scenario in zip(axes[0], scenarios):
+        for (s, peer), points in sorted(series.items()):
+            if s == scenario and points:
+                xs, ys = zip(*sorted(points))
+                ax.plot(xs, ys, marker="o", label=peer)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(scenario)
+        ax.set_xlabel("timers (N)")
+        ax.set_ylabel("ns per timer (gc on)")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def environment() -> dict:
     import numpy
     import timercore
@@ -401,6 +594,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "server)")
     p.add_argument("--repeat", type=int, default=3, help="samples per case (best is shown)")
     p.add_argument("--json", metavar="FILE", help="write machine-readable results here")
+    p.add_argument("--chart", metavar="FILE.png", help="write a log-log chart (matplotlib)")
+    p.add_argument("--ten-million", action="store_true",
+                   help="add N=10,000,000 for the layers that can hold it (timercore's)")
     p.add_argument("--quick", action="store_true", help="N=10000, one sample: a smoke run")
 
 
@@ -420,6 +616,8 @@ def run(args: argparse.Namespace) -> int:
 
     console = Console()
     ns = [10_000] if args.quick else _parse_ns(args.timers)
+    if args.ten_million and 10_000_000 not in ns:
+        ns.append(10_000_000)
     repeat = 1 if args.quick else max(1, args.repeat)
     case_list, missing = cases({p.strip() for p in args.peers.split(",") if p.strip()})
     if args.scenario:
@@ -432,6 +630,9 @@ def run(args: argparse.Namespace) -> int:
         task = progress.add_task("benchmarking", total=total)
         results = measure(case_list, ns, repeat, lambda: progress.advance(task))
     render(results, console)
+    if args.chart:
+        chart(results, args.chart)
+        console.print(f"chart written to {args.chart}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"environment": environment(),
