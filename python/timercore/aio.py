@@ -242,7 +242,11 @@ class WheelEventLoop(asyncio.SelectorEventLoop):
         events = self._selector.select(timeout)
         self._process_events(events)
         events = None
-        timers.pop_due(self.time() + self._clock_resolution, ready)
+        end_time = self.time() + self._clock_resolution
+        if self._debug:
+            timers.pop_due(end_time, ready)      # through _ready, for the debug timing
+        else:
+            timers.collect_due(end_time)         # run below, after what is ready now
         # Run what is ready now; callbacks they schedule wait for the next iteration.
         ntodo = len(ready)
         tracebacks = timers.tracebacks
@@ -266,6 +270,8 @@ class WheelEventLoop(asyncio.SelectorEventLoop):
             else:
                 handle._run()
         handle = None
+        if not self._debug:
+            timers.run_collected(ready)
 
 
 def new_event_loop(*, clock: Any = None) -> WheelEventLoop:

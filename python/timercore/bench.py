@@ -145,15 +145,18 @@ def _loop_fire(factory):
     def fire(n: int) -> int:
         loop = _asyncio_loop(factory)
         base = loop.time() - 2 * SPAN_MS / 1000.0     # all already due
+        fired = [0]
+
+        def count():                              # stops the loop when all have fired
+            fired[0] += 1
+            if fired[0] == n:
+                loop.stop()
+
         for d in _deadlines(n):
-            loop.call_at(base + d / 1000.0, _noop)
-
-        def run_once():
-            loop.call_soon(loop.stop)
-            loop.run_forever()
-
-        elapsed = _timed(run_once)
+            loop.call_at(base + d / 1000.0, count)
+        elapsed = _timed(loop.run_forever)
         loop.close()
+        assert fired[0] == n, f"{fired[0]} of {n} timers fired"
         return elapsed
     return fire
 

@@ -14,6 +14,8 @@ from timercore._wheel cimport (TimerWheel, tw_advance, tw_cancel, tw_next_expiry
                                tw_out_free)
 
 import contextvars
+
+cdef tuple _NO_ARGS = ()
 import sys
 from asyncio import base_events, format_helpers
 
@@ -74,17 +76,20 @@ cdef class TimerHandle:
         except (SystemExit, KeyboardInterrupt):
             raise
         except BaseException as exc:
-            cb = format_helpers._format_callback_source(self._callback, self._args)
-            context = {"message": f"Exception in callback {cb}", "exception": exc,
-                       "handle": self}
-            tb = self._source_traceback
-            if tb:
-                context["source_traceback"] = tb
-            self._table.loop.call_exception_handler(context)
+            self._report(exc)
         finally:
             if self._table.loop.get_debug():
                 self._repr = self._format()
             self._callback = self._args = self._context = None
+
+    def _report(self, exc):
+        cb = format_helpers._format_callback_source(self._callback, self._args)
+        context = {"message": f"Exception in callback {cb}", "exception": exc,
+                   "handle": self}
+        tb = self._source_traceback
+        if tb:
+            context["source_traceback"] = tb
+        self._table.loop.call_exception_handler(context)
 
     cdef str _format(self):
         info = [type(self).__name__, f"when={self._when}"]
@@ -113,6 +118,7 @@ cdef class TimerTable:
         TimerWheel wheel
         list handles                 # per wheel slot: the pending TimerHandle, or None
         tw_out batch
+        list due                     # handles collected by collect_due, not yet run
         readonly object loop
         public dict tracebacks       # id(handle) -> source traceback (debug mode only)
 
@@ -121,6 +127,7 @@ cdef class TimerTable:
         self.wheel = TimerWheel(1.0, start_s * 1000.0)
         self.handles = []
         self.tracebacks = {}
+        self.due = []
 
     def __dealloc__(self):
         tw_out_free(&self.batch)
@@ -135,7 +142,7 @@ cdef class TimerTable:
         h = TimerHandle.__new__(TimerHandle)
         h._when = w
         h._callback = callback
-        h._args = args
+        h._args = _NO_ARGS if not args else args
         h._context = contextvars.copy_context() if context is None else context
         h._table = self
         h._wheel_handle = self.wheel._insert(w * 1000.0, 0)
@@ -152,6 +159,41 @@ cdef class TimerTable:
             self.handles[<uint32_t>h._wheel_handle] = None
         if self.tracebacks:
             self.tracebacks.pop(id(h), None)
+
+    def collect_due(self, double now_s):
+        """Take every timer due by now_s off the wheel, in (when, FIFO) order, to be run
+        by run_collected() once the handles already ready have run (asyncio's order)."""
+        self.due = []
+        return self.pop_due(now_s, self.due)
+
+    def run_collected(self, ready):
+        """Run the collected handles, skipping any cancelled meanwhile. If a callback
+        raises SystemExit or KeyboardInterrupt, the rest go to the front of ``ready``."""
+        cdef list due = self.due
+        cdef Py_ssize_t i, n = len(due)
+        cdef TimerHandle h
+        self.due = []
+        for i in range(n):
+            h = <TimerHandle>due[i]
+            if h._cancelled:
+                continue
+            try:
+                if h._args is _NO_ARGS:
+                    h._context.run(h._callback)
+                    h._callback = h._args = h._context = None
+                else:
+                    h._run()
+            except BaseException:
+                if h._callback is not None:        # the fast path's exception
+                    if isinstance(sys.exc_info()[1], (SystemExit, KeyboardInterrupt)):
+                        ready.extendleft(reversed(due[i + 1:]))
+                        raise
+                    h._report(sys.exc_info()[1])
+                    h._callback = h._args = h._context = None
+                else:
+                    ready.extendleft(reversed(due[i + 1:]))
+                    raise
+        return n
 
     def pop_due(self, double now_s, ready):
         """Move every timer due by now_s to ``ready`` (a deque), in (when, FIFO) order."""
