@@ -227,9 +227,14 @@ def test_ric_no_idle_period_while_suspended(scope, clock):
     assert log == [1]
 
 
-def test_ric_idle_deadline_aliases():
-    d = IdleDeadline(lambda: 1.0, lambda: 4.0, True)
-    assert d.time_remaining() == d.timeRemaining() == 3.0 and d.did_timeout is True
+def test_ric_idle_deadline_aliases_and_no_public_constructor(scope):
+    seen = []
+    scope.requestIdleCallback(lambda d: seen.append(
+        (d.time_remaining(), d.timeRemaining(), d.did_timeout, d.didTimeout)))
+    scope.run()
+    assert seen == [(50.0, 50.0, False, False)]
+    with pytest.raises(TypeError):
+        IdleDeadline()
 
 
 def test_ric_real_clock_smoke_order_only():

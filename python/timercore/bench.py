@@ -109,6 +109,16 @@ def window_fire(n: int) -> int:
     return _timed(w.run)
 
 
+def window_idle_callbacks(n: int) -> int:
+    """Post n idle callbacks with no timer pending, then run them all."""
+    _, w, _ = _window(0)
+
+    def work():
+        _drain(map(w.requestIdleCallback, itertools.repeat(lambda deadline: None, n)))
+        w.run()
+    return _timed(work)
+
+
 def _asyncio_loop(factory: Callable[[], asyncio.AbstractEventLoop]):
     loop = factory()
     loop.time()
@@ -453,6 +463,8 @@ def cases(peers: set[str]) -> tuple[list[Case], list[str]]:
         Case("fire backlog", "Window (task + checkpoint)", window_fire, max_n=big),
         Case("fire over 1 s", "Window (virtual clock)", window_spread, cpu=True),
         Case("idle-timeout mix", "Window", window_idle),
+        Case("idle callbacks (post + run)", "Window.requestIdleCallback",
+             window_idle_callbacks),
         Case("memory", "Window.setTimeout", _memory("window"), "bytes/timer", max_n=big),
         Case("memory (tracemalloc)", "Window.setTimeout", _memory("window", True),
              "bytes/timer"),

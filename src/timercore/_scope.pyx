@@ -17,7 +17,7 @@ from timercore._wheel cimport (TimerWheel, tw_advance, tw_cancel, tw_next_expiry
                                tw_out_free, tw_rearm, tw_release, tw_slot_deadline,
                                tw_slot_handle, tw_wheel)
 
-from collections import deque
+from collections import OrderedDict, deque
 
 from timercore._clock import as_clock
 from timercore.webidl import to_long
@@ -51,6 +51,9 @@ cdef struct SlotData:
     uint8_t nesting      # the task's timer nesting level (saturating)
     uint8_t flags
 TIMER_ORDERING = "setTimeout/setInterval"
+
+
+cdef class IdleDeadline       # defined at the end of the module
 
 
 class CompileStringsError(Exception):
@@ -100,6 +103,12 @@ cdef class ScopeCore:
         public dict namespace
         object _wake             # hosted on asyncio: called when work appears earlier than
         double _armed_ms         # the one wake-up the host has scheduled (active time)
+        # requestIdleCallback state (the steps are in python/timercore/idle.py; the two hot
+        # ones, posting and invoking, are here)
+        public object _idle_pending      # OrderedDict handle -> callback: idle request callbacks
+        public object _idle_runnable     # OrderedDict handle -> callback: runnable idle callbacks
+        public dict _idle_timeouts       # handle -> run-steps key of its timeout
+        public long long _idle_identifier
 
     def __cinit__(self, *args, **kwargs):
         if tc_idmap_init(&self._ids) < 0:
@@ -117,6 +126,9 @@ cdef class ScopeCore:
         self._keys = []
         self._microtasks = deque()
         self._tasks = deque()
+        self._idle_pending = OrderedDict()
+        self._idle_runnable = OrderedDict()
+        self._idle_timeouts = {}
         if not (isinstance(string_handlers, bool) or callable(string_handlers)):
             raise TypeError("string_handlers must be a bool or a callable (source) -> bool, "
                             f"not {type(string_handlers).__name__}")
@@ -492,6 +504,74 @@ cdef class ScopeCore:
             return None
         return d + self._suspended_total
 
+    # -- requestIdleCallback: the hot steps ------------------------------------------
+
+    def requestIdleCallback(self, callback, options=None, *, timeout=None):
+        """W3C requestIdleCallback: queue ``callback(deadline)`` for the next idle period;
+        returns its handle (1, 2, ... for the scope's lifetime). ``options`` may be
+        ``{"timeout": ms}`` or an object with a ``timeout`` attribute; a positive timeout
+        runs the callback with ``didTimeout=True`` if no idle period came first."""
+        if options is not None or timeout is not None or not callable(callback):
+            return self._request_idle_callback_steps(callback, options, timeout)
+        self._check_open()
+        # 1-3. The handle: the incremented idle callback identifier. 4. Push the callback.
+        self._idle_identifier += 1
+        self._idle_pending[self._idle_identifier] = callback
+        if self._wake is not None:
+            self._wake()
+        return self._idle_identifier
+
+    cdef inline double _idle_deadline(self, double cap) except? -1.0:
+        """HTML computeDeadline: the period's start + 50, bounded by every value in the
+        map of active timers (clock time), evaluated now."""
+        cdef double nxt
+        if not tw_next_expiry(&self._wheel._w, &nxt) and nxt + self._suspended_total < cap:
+            return nxt + self._suspended_total
+        return cap
+
+    def _idle_deadline_now(self, double cap):
+        return self._idle_deadline(cap)
+
+    def _invoke_idle_callbacks(self, double cap):
+        """The "invoke idle callbacks" task for a period whose deadline is capped at
+        ``cap``. The spec runs one callback per task so that timers and microtasks
+        interleave; this task runs a microtask checkpoint after each callback and yields
+        to the loop as soon as a timer is due or another task is queued: the same order."""
+        cdef IdleDeadline deadline
+        cdef double nxt
+        runnable = self._idle_runnable
+        while runnable and not self._closed:
+            # 1. End early if other work became runnable: continue in a later task.
+            if self._tasks or (not tw_next_expiry(&self._wheel._w, &nxt) and nxt <= self._now()):
+                self._queue_task(self._invoke_idle_callbacks, cap)
+                return
+            # 2-3. Past the deadline: this period is over.
+            if self._clock.now_ms() >= self._idle_deadline(cap):
+                return
+            handle, callback = runnable.popitem(False)
+            if self._idle_timeouts:
+                key = self._idle_timeouts.pop(handle, None)
+                if key is not None:
+                    self._cancel_run_steps(key)
+            deadline = IdleDeadline.__new__(IdleDeadline)
+            deadline._scope = self
+            deadline._cap = cap
+            try:
+                callback(deadline)
+            except Exception as exc:
+                self.report_exception(exc)
+            if self._microtasks:
+                self._checkpoint()
+
+    def _timed_out_deadline(self):
+        """The IdleDeadline of a timeout: deadline = now, didTimeout = True."""
+        cdef IdleDeadline d = IdleDeadline.__new__(IdleDeadline)
+        d._scope = self
+        d._cap = self._clock.now_ms()
+        d._fixed = True
+        d._did_timeout = True
+        return d
+
     # -- §8.7 microtasks --------------------------------------------------------------
 
     def queueMicrotask(self, callback):
@@ -609,6 +689,11 @@ cdef class ScopeCore:
         """The host's one scheduled wake-up, on the scope's clock (inf: none)."""
         self._armed_ms = clock_ms - self._suspended_total
 
+    def _queue_wake(self):
+        """Tell the asyncio host (if any) that work appeared."""
+        if self._wake is not None:
+            self._wake()
+
     def _jump_clock(self, double t_ms):
         """Move a VirtualClock forward to t_ms (real clocks ignore it)."""
         self._clock.jump_to(t_ms)
@@ -673,6 +758,39 @@ cdef inline int _timeout_arg(object timeout) except? -1:
         if not overflow and -0x80000000 <= t <= 0x7FFFFFFF:
             return <int>t
     return to_long(timeout, "timeout")
+
+
+@cython.final
+cdef class IdleDeadline:
+    """What an idle callback receives: ``timeRemaining()`` (ms) and ``didTimeout``."""
+    cdef ScopeCore _scope
+    cdef double _cap          # the period's start + 50 ms, or the fixed deadline
+    cdef bint _fixed          # a timeout's deadline: now at its invocation
+    cdef bint _did_timeout
+
+    def __init__(self):
+        raise TypeError("IdleDeadline objects are made by the scope, not by callers")
+
+    def timeRemaining(self):
+        """max(0, deadline - now), the deadline re-evaluated on every call (a timer set
+        inside the callback shortens it)."""
+        cdef double d = self._cap if self._fixed else self._scope._idle_deadline(self._cap)
+        cdef double r = d - self._scope._clock.now_ms()
+        return r if r > 0 else 0.0
+
+    def time_remaining(self):
+        return self.timeRemaining()
+
+    @property
+    def didTimeout(self):
+        return self._did_timeout
+
+    @property
+    def did_timeout(self):
+        return self._did_timeout
+
+    def __repr__(self):
+        return f"<IdleDeadline timeRemaining={self.timeRemaining()!r} didTimeout={self._did_timeout}>"
 
 
 cdef void *_grow(void *p, size_t size) except NULL:
