@@ -571,9 +571,12 @@ def chart(results: list[Result], path: str) -> None:
         if r.unit == "ns/timer":
             series.setdefault((r.scenario, r.peer), []).append((r.n, r.best))
     scenarios = sorted({s for s, _ in series})
-    fig, axes = plt.subplots(1, len(scenarios), figsize=(5 * len(scenarios), 4.5),
-                             squeeze=False)
-    for ax, scenario in zip(axes[0], scenarios):
+    cols = min(3, len(scenarios))
+    rows = -(-len(scenarios) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.5 * cols, 4.5 * rows), squeeze=False)
+    for ax in axes.flat[len(scenarios):]:
+        ax.set_visible(False)
+    for ax, scenario in zip(axes.flat, scenarios):
         for (s, peer), points in sorted(series.items()):
             if s == scenario and points:
                 xs, ys = zip(*sorted(points))
@@ -588,6 +591,13 @@ def chart(results: list[Result], path: str) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def load_results(path: str) -> list[Result]:
+    """Results from a --json file (e.g. to redraw a chart)."""
+    with open(path) as f:
+        rows = json.load(f)["results"]
+    return [Result(r["scenario"], r["peer"], r["n"], r["unit"], r["samples"]) for r in rows]
 
 
 def environment() -> dict:
