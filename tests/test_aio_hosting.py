@@ -4,7 +4,6 @@ import threading
 
 import pytest
 
-import timercore
 from timercore import ScriptedDialogs, VirtualClock, Window, WorkerGlobalScope
 
 

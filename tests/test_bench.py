@@ -1,6 +1,5 @@
 """`timercore bench`'s cases run and return sane figures (tiny N: a smoke test of the
 benchmark's own code, not a measurement)."""
-import asyncio
 
 import pytest
 

@@ -1,7 +1,6 @@
 """TimerWheel unit tests: the contract in API.md ("The core") and issue #3, case by case."""
 import gc
 import math
-import resource
 import tracemalloc
 
 import numpy as np

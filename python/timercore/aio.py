@@ -17,7 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import math
+import selectors as _selectors
+from asyncio import base_events as _base_events
 from typing import Any
+
+from timercore._aio import TimerTable
 
 
 IDLE_RETRY_MS = 1.0    # how soon to look again for an idle asyncio loop
@@ -149,14 +153,6 @@ class AsyncioHost:
 
 
 # -- WheelEventLoop ---------------------------------------------------------------------------
-
-import heapq as _heapq
-import selectors as _selectors
-
-from asyncio import base_events as _base_events
-from asyncio import events as _events
-
-from timercore._aio import TimerHandle, TimerTable
 
 _MAXIMUM_SELECT_TIMEOUT = 24 * 3600
 
