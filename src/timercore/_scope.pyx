@@ -83,8 +83,8 @@ cdef class ScopeCore:
         tc_idmap _ids            # numeric id -> slot
         dict _run_keys           # non-numeric key -> slot
         dict _orderings          # ordering identifier -> wheel ordering id
-        list _objs               # per slot s: [2s] handler / completion steps, [2s+1] arguments
-        list _keys               # per slot: non-numeric key, or None
+        list _objs               # per slot s: [2s] handler or completion steps, [2s+1] its
+                                 # arguments, or for run-steps entries its non-numeric key
         SlotData *_slots         # per slot: id, timeout, nesting, flags
         uint32_t _cap
         int32_t _next_id
@@ -123,7 +123,6 @@ cdef class ScopeCore:
         self._run_keys = {}
         self._orderings = {TIMER_ORDERING: 0}
         self._objs = []
-        self._keys = []
         self._microtasks = deque()
         self._tasks = deque()
         self._idle_pending = OrderedDict()
@@ -187,7 +186,6 @@ cdef class ScopeCore:
             cap *= 2
         self._slots = <SlotData *>_grow(self._slots, cap * sizeof(SlotData))
         self._objs.extend([None] * (2 * (cap - self._cap)))
-        self._keys.extend([None] * (cap - self._cap))
         self._cap = cap
         return 0
 
@@ -429,8 +427,7 @@ cdef class ScopeCore:
         slot = <uint32_t>h
         self._ensure_slot(slot)
         self._objs[2 * slot] = completion_steps
-        self._objs[2 * slot + 1] = NO_ARGS
-        self._keys[slot] = key
+        self._objs[2 * slot + 1] = key
         self._slots[slot].id = 0
         self._slots[slot].flags = F_LIVE | F_RUNSTEPS
         self._run_keys[key] = slot
@@ -445,7 +442,6 @@ cdef class ScopeCore:
         if slot < 0 or not tw_cancel(&self._wheel._w, tw_slot_handle(&self._wheel._w, <uint32_t>slot)):
             return False
         del self._run_keys[key]
-        self._keys[slot] = None
         self._objs[2 * slot] = None
         self._objs[2 * slot + 1] = None
         self._slots[slot].flags = 0
@@ -453,8 +449,7 @@ cdef class ScopeCore:
 
     cdef int _run_completion_steps(self, uint32_t slot) except -1:
         steps = self._objs[2 * slot]
-        key = self._keys[slot]
-        self._keys[slot] = None
+        key = self._objs[2 * slot + 1]
         try:
             try:
                 # 5.5 Perform completionSteps (as a task: not a timer task, nesting 0).
@@ -725,7 +720,6 @@ cdef class ScopeCore:
         tc_idmap_init(&self._ids)
         self._run_keys.clear()
         self._objs = [None] * (2 * self._cap)
-        self._keys = [None] * self._cap
         self._microtasks.clear()
         self._tasks.clear()
         self._batch.len = 0
