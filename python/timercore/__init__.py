@@ -5,6 +5,7 @@ from timercore.dialogs import (ConsoleDialogs, DialogProvider, HeadlessDialogs,
                                ScriptedDialogs)
 from timercore.events import ErrorEvent, Event, EventTarget
 from timercore.idle import IdleDeadline
+from timercore.scope import LoopLimitError
 from timercore.printing import Document, RecordingPrinter, SystemPrinter, TextPrinter
 from timercore.timers import CompileStringsError
 from timercore.webidl import TimeoutOverflowWarning
@@ -12,7 +13,7 @@ from timercore.window import Window, WorkerGlobalScope
 
 __all__ = [
     "Clock", "CompileStringsError", "ConsoleDialogs", "DialogProvider", "Document",
-    "ErrorEvent", "Event", "EventTarget", "HeadlessDialogs", "IdleDeadline", "MonotonicClock",
+    "ErrorEvent", "Event", "EventTarget", "HeadlessDialogs", "IdleDeadline", "LoopLimitError", "MonotonicClock",
     "RecordingPrinter", "ScriptedDialogs", "SystemPrinter", "TextPrinter",
     "TimeoutOverflowWarning", "TimerWheel", "VirtualClock", "Window", "WorkerGlobalScope",
 ]

@@ -96,6 +96,50 @@ class GlobalScope(ScopeCore, EventTarget, IdleCallbacks):
         if getattr(self, "_host", None) is not None:
             self._host.close()
 
+    # -- virtual-time helpers (sinon's fake timers' names) -----------------------------
+
+    def count_timers(self) -> int:
+        """How many entries the map of active timers holds."""
+        return len(self.active_timers)
+
+    def run_next(self) -> float:
+        """Run up to the next timer's expiry (and everything due by then); returns the
+        clock's time. With nothing pending, runs queued work only."""
+        nxt = self._next_active_expiry()
+        self._run_loop(self.now() if nxt is None else max(nxt, self.now()))
+        return self.now()
+
+    def run_to_last(self) -> float:
+        """Run until the latest expiry among the timers pending now (timers they set that
+        expire later stay pending); returns the clock's time."""
+        last = max(self.active_timers.values(), default=self.now())
+        self._run_loop(max(last, self.now()))
+        return self.now()
+
+    def run_all(self, loop_limit: int = 1000) -> float:
+        """Run until no timer is pending, like run(), but raise LoopLimitError (naming
+        the timers still active) once more than ``loop_limit`` timer tasks have run, so
+        a runaway interval fails a test instead of spinning forever."""
+        if not isinstance(loop_limit, int) or loop_limit < 1:
+            raise ValueError(f"loop_limit must be a positive int, got {loop_limit!r}")
+        start = self.timer_tasks_run
+        while self._next_active_expiry() is not None:
+            if self.timer_tasks_run - start >= loop_limit:
+                raise LoopLimitError(loop_limit, list(self.active_timers))
+            self.run_next()
+        self._run_loop(self.now())
+        return self.now()
+
+    def jump(self, ms: float) -> float:
+        """Move a VirtualClock ahead by ``ms`` at once, then run what is due: each due
+        timer fires at most once (an interval does not catch up on the runs it skipped).
+        Returns the clock's time."""
+        if not self.clock.is_virtual:
+            raise RuntimeError("jump() needs a VirtualClock")
+        self._jump_clock(self.now() + _finite_ms(ms, "ms"))
+        self._run_loop(self.now())
+        return self.now()
+
     def _run_loop(self, end: float | None) -> None:
         if self._host is not None:
             raise RuntimeError("this scope is hosted on an asyncio loop, which runs it: "
@@ -142,6 +186,16 @@ class GlobalScope(ScopeCore, EventTarget, IdleCallbacks):
             self._jump_clock(t)
         else:
             time.sleep(delay / 1000.0)
+
+
+class LoopLimitError(RuntimeError):
+    """run_all() ran more timer tasks than its loop_limit: a timer keeps re-arming."""
+
+    def __init__(self, loop_limit: int, active: list) -> None:
+        super().__init__(f"run_all() stopped after {loop_limit} timer tasks; still active: "
+                         f"{active[:10]!r}{' ...' if len(active) > 10 else ''}")
+        self.loop_limit = loop_limit
+        self.active = active
 
 
 def _finite_ms(value: object, name: str, allow_negative: bool = False) -> float:

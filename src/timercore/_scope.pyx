@@ -109,6 +109,7 @@ cdef class ScopeCore:
         public object _idle_runnable     # OrderedDict handle -> callback: runnable idle callbacks
         public dict _idle_timeouts       # handle -> run-steps key of its timeout
         public long long _idle_identifier
+        readonly long long timer_tasks_run   # timer tasks run so far (run_all's loop limit)
 
     def __cinit__(self, *args, **kwargs):
         if tc_idmap_init(&self._ids) < 0:
@@ -664,6 +665,7 @@ cdef class ScopeCore:
         cdef Py_ssize_t n = 0
         while self._batch_pos < self._batch.len and not self._closed:
             self._batch_pos += 1       # first: an exception leaves the rest for next time
+            self.timer_tasks_run += 1
             self._run_timer_task(self._batch.data[self._batch_pos - 1])
             n += 1
         return n
