@@ -190,12 +190,23 @@ cdef class ScopeCore:
         self._cap = cap
         return 0
 
-    cdef inline void _release(self, uint32_t slot):
-        """Forget a slot's task: its references go, the wheel may reuse it."""
-        tw_release(&self._wheel._w, tw_slot_handle(&self._wheel._w, slot))
+    cdef inline void _forget(self, uint32_t slot):
+        """Drop a slot's references (handler or steps, arguments or key) and flags."""
         self._objs[2 * slot] = None
         self._objs[2 * slot + 1] = None
         self._slots[slot].flags = 0
+
+    cdef inline void _release(self, uint32_t slot):
+        """A fired slot's task is over: forget it, and let the wheel reuse the slot."""
+        tw_release(&self._wheel._w, tw_slot_handle(&self._wheel._w, slot))
+        self._forget(slot)
+
+    cdef inline bint _cancel_pending(self, uint32_t slot):
+        """If the slot's timer is still pending in the wheel, cancel and forget it."""
+        if not tw_cancel(&self._wheel._w, tw_slot_handle(&self._wheel._w, slot)):
+            return False
+        self._forget(slot)
+        return True
 
     cdef inline int _check_open(self) except -1:
         if self._closed:
@@ -309,10 +320,7 @@ cdef class ScopeCore:
         tc_idmap_del(&self._ids, key)
         self._slots[slot].flags &= ~F_LIVE
         # Pending in the wheel: gone now. Fired or running: its task sees !F_LIVE (9.1/9.4).
-        if tw_cancel(&self._wheel._w, tw_slot_handle(&self._wheel._w, <uint32_t>slot)):
-            self._objs[2 * slot] = None
-            self._objs[2 * slot + 1] = None
-            self._slots[slot].flags = 0
+        self._cancel_pending(<uint32_t>slot)
         return 0
 
     cdef int _run_timer_task(self, int64_t handle) except -1:
@@ -440,12 +448,9 @@ cdef class ScopeCore:
         was pending. Used by cancelIdleCallback so a dead timeout stops bounding idle
         deadlines."""
         cdef int32_t slot = self._run_keys.get(key, -1)
-        if slot < 0 or not tw_cancel(&self._wheel._w, tw_slot_handle(&self._wheel._w, <uint32_t>slot)):
+        if slot < 0 or not self._cancel_pending(<uint32_t>slot):
             return False
         del self._run_keys[key]
-        self._objs[2 * slot] = None
-        self._objs[2 * slot + 1] = None
-        self._slots[slot].flags = 0
         return True
 
     cdef int _run_completion_steps(self, uint32_t slot) except -1:
@@ -624,13 +629,6 @@ cdef class ScopeCore:
                 self._checkpoint()
         return n
 
-    def _other_work_runnable(self):
-        """Whether a queued task or a due timer (or run-steps entry) waits."""
-        cdef double nxt
-        if self._tasks or self._batch_pos < self._batch.len:
-            return True
-        return not tw_next_expiry(&self._wheel._w, &nxt) and nxt <= self._now()
-
     def _has_microtasks(self):
         return bool(self._microtasks)
 
@@ -704,9 +702,6 @@ cdef class ScopeCore:
 
     def _exit_loop(self):
         self._running = False
-
-    def _pending_timers(self):
-        return self._wheel._w.len
 
     # -- errors and closing ------------------------------------------------------------
 
