@@ -91,10 +91,15 @@ class AsyncioHost:
             if not scope._idle_work():
                 self._finish_waiters()
             return
+        if not scope._waits_for_timers() and not scope._idle_work():
+            self._finish_waiters()     # only unref'd timers are left: they stay armed
         scope._set_armed(wake)
         if scope.clock.is_virtual:
-            # Virtual time on a real loop: nothing else can make time pass, so jump.
-            scope._jump_clock(wake)
+            # Virtual time on a real loop: nothing else can make time pass, so jump, but
+            # only once asyncio has nothing ready (coroutines woken by the last turn run
+            # first, at the time they were woken).
+            if self._loop_is_idle():
+                scope._jump_clock(wake)
             self._cancel_timer()
             if self._soon is None:
                 self._soon = self.loop.call_soon(self._turn)

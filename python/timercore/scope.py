@@ -17,21 +17,25 @@ import time
 from timercore._scope import ScopeCore
 from timercore.events import EventTarget
 from timercore.idle import IdleCallbacks
+from timercore.introspection import Introspection
+from timercore.promises import Awaitables
 from timercore.timers import ActiveTimers
 
 _TIMER_FUNCTIONS = ("setTimeout", "setInterval", "clearTimeout", "clearInterval",
                     "queueMicrotask", "requestIdleCallback", "cancelIdleCallback")
 
 
-class GlobalScope(ScopeCore, EventTarget, IdleCallbacks):
-    """The part Window and WorkerGlobalScope share. See API.md for the constructor."""
+class GlobalScope(ScopeCore, EventTarget, IdleCallbacks, Introspection, Awaitables):
+    """The part Window and WorkerGlobalScope share. See API.md for the constructor;
+    ``debug=True`` records each timer's creation site (``creation_sites()``)."""
 
     def __init__(self, *, clock=None, resolution_ms=1.0, string_handlers=True,
-                 namespace=None, loop=None) -> None:
+                 namespace=None, loop=None, debug=False) -> None:
         ScopeCore.__init__(self, clock=clock, resolution_ms=resolution_ms,
                            string_handlers=string_handlers, namespace=namespace)
         EventTarget.__init__(self)
         self._init_idle()
+        self._init_debug(debug)
         if self.namespace is None:
             self.namespace = self._default_namespace()
         self._host = None
@@ -95,6 +99,7 @@ class GlobalScope(ScopeCore, EventTarget, IdleCallbacks):
         super().close()
         if getattr(self, "_host", None) is not None:
             self._host.close()
+        self._fail_awaiting()
 
     # -- virtual-time helpers (sinon's fake timers' names) -----------------------------
 
@@ -161,6 +166,8 @@ class GlobalScope(ScopeCore, EventTarget, IdleCallbacks):
                 wake = self._next_wake()
                 if wake is None or wake > horizon:
                     break
+                if end is None and not self._waits_for_timers() and not self._idle_work():
+                    break       # only unref'd timers are left
                 self._wait_until(wake)
             if end is not None and not self.closed:
                 self._wait_until(end)

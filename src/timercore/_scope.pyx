@@ -7,20 +7,27 @@ queue are written here, in spec step order, because they are the hot path; every
 else about a scope lives in the Python façade (python/timercore/scope.py).
 """
 cimport cython
+cimport numpy as cnp
 from cpython.long cimport PyLong_AsLongLongAndOverflow
 from cpython.mem cimport PyMem_Free, PyMem_Realloc
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t
 from libc.math cimport isfinite, INFINITY
 
 from timercore._clock cimport Clock, VirtualClock
-from timercore._wheel cimport (TimerWheel, tw_advance, tw_cancel, tw_next_expiry, tw_out,
-                               tw_out_free, tw_rearm, tw_release, tw_slot_deadline,
-                               tw_slot_handle, tw_wheel)
+from timercore._wheel cimport (TimerWheel, lateness_stats, tc_lat_free, tc_lat_get,
+                               tc_lat_record, tc_lat_reset, tc_lat_table, tw_advance,
+                               tw_cancel, tw_count, tw_next_expiry, tw_out, tw_out_free,
+                               tw_rearm, tw_release, tw_reschedule, tw_slot_deadline,
+                               tw_slot_handle, tw_slot_ordering, tw_wheel)
 
 from collections import OrderedDict, deque
 
+import numpy as np
+
 from timercore._clock import as_clock
 from timercore.webidl import to_long
+
+cnp.import_array()
 
 cdef extern from "idmap.h" nogil:
     ctypedef struct tc_idmap:
@@ -37,6 +44,7 @@ cdef enum:
     F_REPEAT = 2      # setInterval
     F_STRING = 4      # handler is source text
     F_RUNSTEPS = 8    # a "run steps after a timeout" entry with a non-numeric key
+    F_UNREF = 16      # unref(id): run() does not wait for it (Node's timeout.unref())
     NESTING_MAX = 255 # the level saturates: only "> 5" matters
     ID_MAX = 0x7FFFFFFF
 
@@ -110,6 +118,8 @@ cdef class ScopeCore:
         public dict _idle_timeouts       # handle -> run-steps key of its timeout
         public long long _idle_identifier
         readonly long long timer_tasks_run   # timer tasks run so far (run_all's loop limit)
+        Py_ssize_t _unrefd       # live timers with F_UNREF
+        tc_lat_table _lateness   # per ordering id: task start - deadline
 
     def __cinit__(self, *args, **kwargs):
         if tc_idmap_init(&self._ids) < 0:
@@ -120,7 +130,8 @@ cdef class ScopeCore:
     def __init__(self, *, clock=None, resolution_ms=1.0, string_handlers=True, namespace=None):
         self._clock = as_clock(clock)
         self._virtual = isinstance(self._clock, VirtualClock)
-        self._wheel = TimerWheel(resolution_ms, self._clock.now_ms())
+        # Lateness is recorded when each task starts (below), not when the wheel fires.
+        self._wheel = TimerWheel(resolution_ms, self._clock.now_ms(), lateness=False)
         self._run_keys = {}
         self._orderings = {TIMER_ORDERING: 0}
         self._objs = []
@@ -140,6 +151,7 @@ cdef class ScopeCore:
     def __dealloc__(self):
         tc_idmap_free(&self._ids)
         tw_out_free(&self._batch)
+        tc_lat_free(&self._lateness)
         PyMem_Free(self._slots)
 
     # -- time -------------------------------------------------------------------------
@@ -192,6 +204,8 @@ cdef class ScopeCore:
 
     cdef inline void _forget(self, uint32_t slot):
         """Drop a slot's references (handler or steps, arguments or key) and flags."""
+        if self._slots[slot].flags & F_UNREF:
+            self._unrefd -= 1
         self._objs[2 * slot] = None
         self._objs[2 * slot + 1] = None
         self._slots[slot].flags = 0
@@ -287,7 +301,8 @@ cdef class ScopeCore:
             self._slots[slot].id = id
         self._slots[slot].timeout = timeout
         self._slots[slot].nesting = <uint8_t>nesting
-        self._slots[slot].flags = F_LIVE | (F_REPEAT if repeat else 0) | (F_STRING if is_string else 0)
+        self._slots[slot].flags = (F_LIVE | (F_REPEAT if repeat else 0) | (F_STRING if is_string else 0)
+                                   | (self._slots[slot].flags & F_UNREF if previous_id else 0))
         # 14.
         return id
 
@@ -318,7 +333,9 @@ cdef class ScopeCore:
         if slot < 0:
             return 0
         tc_idmap_del(&self._ids, key)
-        self._slots[slot].flags &= ~F_LIVE
+        if self._slots[slot].flags & F_UNREF:
+            self._unrefd -= 1
+        self._slots[slot].flags &= ~(F_LIVE | F_UNREF)
         # Pending in the wheel: gone now. Fired or running: its task sees !F_LIVE (9.1/9.4).
         self._cancel_pending(<uint32_t>slot)
         return 0
@@ -334,6 +351,7 @@ cdef class ScopeCore:
         if not flags & F_LIVE:
             self._release(slot)
             return 0
+        tc_lat_record(&self._lateness, 0, self._now() - tw_slot_deadline(&self._wheel._w, slot))
         handler = self._objs[2 * slot]
         args = self._objs[2 * slot + 1]
         id = self._slots[slot].id
@@ -386,6 +404,109 @@ cdef class ScopeCore:
 
     def _default_namespace(self):
         return {}
+
+    # -- Node-style extensions (documented as such: not in the HTML Standard) ------------
+
+    cdef int32_t _live_slot(self, object id) except -2:
+        """The slot of a live numeric timer id, or -1 (any other value names no timer)."""
+        cdef int overflow = 0
+        cdef long long key
+        if type(id) is not int:
+            if isinstance(id, bool) or not hasattr(type(id), "__index__"):
+                raise TypeError(f"id must be a timer id (int), not {type(id).__name__}")
+            id = id.__index__()
+        key = PyLong_AsLongLongAndOverflow(id, &overflow)
+        if overflow or not 0 < key <= ID_MAX:
+            return -1
+        return tc_idmap_get(&self._ids, <int32_t>key)
+
+    def refresh(self, id):
+        """Re-arm a pending timer with its own timeout, counted from now; it keeps its id
+        and orders after the timers already due at its new time (as if set now). O(1):
+        the idle-timeout pattern, one call per packet. Returns True if re-armed; False if
+        ``id`` names no pending timer (cleared, or fired and not an interval, or its task
+        is running now: an interval then re-arms itself when the task ends)."""
+        cdef int32_t slot = self._live_slot(id)
+        cdef double deadline
+        cdef int rc
+        if slot < 0:
+            return False
+        self._check_open()
+        deadline = self._now() + self._slots[slot].timeout
+        rc = tw_reschedule(&self._wheel._w, tw_slot_handle(&self._wheel._w, slot), deadline)
+        if rc < 0:
+            raise MemoryError()
+        if rc and self._wake is not None and deadline < self._armed_ms:
+            self._armed_ms = deadline
+            self._wake()
+        return rc != 0
+
+    def unref(self, id):
+        """Let ``run()`` (and ``run_async()``) return while this timer is still pending:
+        it fires only if the loop runs for other reasons. True if ``id`` is a live timer."""
+        cdef int32_t slot = self._live_slot(id)
+        if slot < 0:
+            return False
+        if not self._slots[slot].flags & F_UNREF:
+            self._slots[slot].flags |= F_UNREF
+            self._unrefd += 1
+        return True
+
+    def ref(self, id):
+        """Undo ``unref(id)``: ``run()`` waits for this timer again. True if live."""
+        cdef int32_t slot = self._live_slot(id)
+        if slot < 0:
+            return False
+        if self._slots[slot].flags & F_UNREF:
+            self._slots[slot].flags &= ~F_UNREF
+            self._unrefd -= 1
+        return True
+
+    def has_ref(self, id):
+        """True if ``id`` is a live timer that ``run()`` waits for."""
+        cdef int32_t slot = self._live_slot(id)
+        return slot >= 0 and not self._slots[slot].flags & F_UNREF
+
+    cdef inline bint _only_unrefd(self):
+        """Every entry of the map of active timers is unref'd (and there is one)."""
+        return self._unrefd > 0 and self._ids.len + len(self._run_keys) == self._unrefd
+
+    def _waits_for_timers(self):
+        """Does run() wait for the active timers? (False when all are unref'd.)"""
+        return self._ids.len + len(self._run_keys) > self._unrefd
+
+    # -- introspection -------------------------------------------------------------------
+
+    def _ordering_names(self):
+        """Ordering identifiers, indexed by their wheel ordering id."""
+        return tuple(self._orderings)
+
+    def timer_counts(self):
+        """Pending timers per ordering identifier (timers whose task has not started)."""
+        return {name: tw_count(&self._wheel._w, <uint16_t>o) for name, o in self._orderings.items()}
+
+    def _snapshot_arrays(self):
+        """(ids, deadlines, ordering_ids) of the pending timers in firing order, from C;
+        ids are 0 for run-steps entries (their keys are not numbers)."""
+        cdef cnp.ndarray handles, deadlines, seqs, orderings
+        handles, deadlines, seqs, orderings = self._wheel._snapshot()
+        cdef Py_ssize_t i, n = handles.shape[0]
+        cdef cnp.ndarray ids = np.empty(n, dtype=np.int64)
+        cdef int64_t *h = <int64_t *>cnp.PyArray_DATA(handles)
+        cdef int64_t *out = <int64_t *>cnp.PyArray_DATA(ids)
+        with nogil:
+            for i in range(n):
+                out[i] = self._slots[<uint32_t>h[i]].id
+        order = np.lexsort((seqs, deadlines))
+        return ids[order], deadlines[order] + self._suspended_total, orderings[order]
+
+    def _lateness_of(self, str ordering_identifier):
+        o = self._orderings.get(ordering_identifier)
+        return lateness_stats(NULL if o is None else tc_lat_get(&self._lateness, <uint16_t>o))
+
+    def reset_lateness_stats(self):
+        """Forget the lateness recorded so far."""
+        tc_lat_reset(&self._lateness)
 
     # -- run steps after a timeout ------------------------------------------------------
 
@@ -454,6 +575,8 @@ cdef class ScopeCore:
         return True
 
     cdef int _run_completion_steps(self, uint32_t slot) except -1:
+        tc_lat_record(&self._lateness, tw_slot_ordering(&self._wheel._w, slot),
+                      self._now() - tw_slot_deadline(&self._wheel._w, slot))
         steps = self._objs[2 * slot]
         key = self._objs[2 * slot + 1]
         try:
@@ -650,6 +773,8 @@ cdef class ScopeCore:
             if nxt > now:
                 if not self._virtual or nxt > limit or self._tasks:
                     break
+                if limit == INFINITY and self._only_unrefd():
+                    break     # run(): nothing left that it waits for
                 self._clock.jump_to(nxt + self._suspended_total)
                 now = nxt
             self._batch.len = 0
@@ -721,6 +846,7 @@ cdef class ScopeCore:
         self._tasks.clear()
         self._batch.len = 0
         self._batch_pos = 0
+        self._unrefd = 0
 
     @property
     def closed(self):

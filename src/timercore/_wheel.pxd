@@ -2,6 +2,20 @@
 from libc.stdint cimport int64_t, uint16_t, uint32_t, uint64_t
 
 
+cdef extern from "lateness.h" nogil:
+    ctypedef struct tc_lat:
+        uint64_t count
+        double sum_ms
+        double max_ms
+    ctypedef struct tc_lat_table:
+        uint32_t cap
+    int tc_lat_record(tc_lat_table *t, uint16_t ordering, double late_ms)
+    const tc_lat *tc_lat_get(const tc_lat_table *t, uint16_t ordering)
+    double tc_lat_quantile(const tc_lat *h, double q)
+    void tc_lat_reset(tc_lat_table *t)
+    void tc_lat_free(tc_lat_table *t)
+
+
 cdef extern from "wheel.h" nogil:
     enum:
         TW_MAX_ORDERING
@@ -16,6 +30,8 @@ cdef extern from "wheel.h" nogil:
         uint64_t elapsed
         uint32_t used
         uint32_t cap
+        int track_lateness
+        tc_lat_table lateness
 
     ctypedef struct tw_out:
         int64_t *data
@@ -32,6 +48,7 @@ cdef extern from "wheel.h" nogil:
     int tw_rearm(tw_wheel *w, int64_t handle, double deadline_ms)
     double tw_slot_deadline(const tw_wheel *w, uint32_t slot)
     int64_t tw_slot_handle(const tw_wheel *w, uint32_t slot)
+    uint16_t tw_slot_ordering(const tw_wheel *w, uint32_t slot)
     int64_t tw_advance(tw_wheel *w, double now_ms, tw_out *out, int release)
     void tw_release(tw_wheel *w, int64_t handle)
     int tw_next_expiry(tw_wheel *w, double *out)
@@ -39,6 +56,8 @@ cdef extern from "wheel.h" nogil:
     int tw_contains(const tw_wheel *w, int64_t handle)
     int64_t tw_slot_of(const tw_wheel *w, int64_t handle)
     int64_t tw_count(const tw_wheel *w, uint16_t ordering)
+    uint64_t tw_snapshot(const tw_wheel *w, int64_t *handles, double *deadlines,
+                         uint64_t *seqs, uint16_t *orderings)
     int tw_check(const tw_wheel *w)
     int tw_debug_set_gen(tw_wheel *w, uint32_t slot, uint32_t gen)
     void tw_out_free(tw_out *out)
@@ -51,3 +70,7 @@ cdef class TimerWheel:
 
     cdef int64_t _insert(self, double deadline_ms, int ordering_id) except -1
     cdef int64_t _advance(self, double now_ms, bint release) except -1
+    cdef tuple _snapshot(self)
+
+
+cdef object lateness_stats(const tc_lat *h)

@@ -345,6 +345,7 @@ void tw_free(tw_wheel *w) {
     free(w->slab);
     free(w->counts);
     free(w->scratch);
+    tc_lat_free(&w->lateness);
     w->slab = NULL;
     w->counts = NULL;
     w->scratch = NULL;
@@ -444,6 +445,8 @@ int tw_rearm(tw_wheel *w, int64_t handle, double deadline_ms) {
 }
 
 double tw_slot_deadline(const tw_wheel *w, uint32_t slot) { return w->slab[slot].deadline; }
+
+uint16_t tw_slot_ordering(const tw_wheel *w, uint32_t slot) { return w->slab[slot].ordering; }
 
 int64_t tw_slot_handle(const tw_wheel *w, uint32_t slot) {
     return tw_handle(slot, w->slab[slot].gen);
@@ -595,6 +598,7 @@ int64_t tw_advance(tw_wheel *w, double now_ms, tw_out *out, int release) {
             int32_t i = (int32_t)w->scratch[k].slot;
             tw_entry *e = &w->slab[i];
             out->data[out->len++] = tw_handle((uint32_t)i, e->gen);
+            if (w->track_lateness) tc_lat_record(&w->lateness, e->ordering, now_ms - e->deadline);
             if (emptied) w->counts[e->ordering]--; else remove_pending(w, i);
             if (release) free_slot(w, i); else e->list = TW_FIRED;
         }
@@ -609,6 +613,21 @@ int64_t tw_advance(tw_wheel *w, double now_ms, tw_out *out, int release) {
         w->scratch_cap = 0;
     }
     return fired;
+}
+
+uint64_t tw_snapshot(const tw_wheel *w, int64_t *handles, double *deadlines, uint64_t *seqs,
+                     uint16_t *orderings) {
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < w->used && n < w->len; i++) {
+        const tw_entry *e = &w->slab[i];
+        if (e->list >= TW_FIRED) continue;
+        if (handles) handles[n] = tw_handle(i, e->gen);
+        if (deadlines) deadlines[n] = e->deadline;
+        if (seqs) seqs[n] = e->seq;
+        if (orderings) orderings[n] = e->ordering;
+        n++;
+    }
+    return n;
 }
 
 /* ---- invariants (debug builds and tests) ---------------------------------------- */

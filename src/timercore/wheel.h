@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lateness.h"
+
 #define TW_BITS 6
 #define TW_SLOTS 64                      /* slots per level: one bit of a uint64 mask each */
 #define TW_LEVELS 6                      /* 64**6 ticks = 2**36 ticks (~795 days at 1 ms) */
@@ -65,6 +67,8 @@ typedef struct tw_wheel {
     uint32_t counts_cap;
     tw_due *scratch;         /* one due batch, reused between advances */
     size_t scratch_cap;
+    int track_lateness;      /* advance records now - deadline per fired timer in `lateness` */
+    tc_lat_table lateness;
 } tw_wheel;
 
 /* A growable int64 output buffer for advance. */
@@ -89,6 +93,8 @@ int tw_reschedule(tw_wheel *w, int64_t handle, double deadline_ms);
 int tw_rearm(tw_wheel *w, int64_t handle, double deadline_ms);
 /* The deadline stored in a slot, pending or fired. */
 double tw_slot_deadline(const tw_wheel *w, uint32_t slot);
+/* The ordering id stored in a slot, pending or fired. */
+uint16_t tw_slot_ordering(const tw_wheel *w, uint32_t slot);
 /* The current handle of a slot (pending or fired). */
 int64_t tw_slot_handle(const tw_wheel *w, uint32_t slot);
 /* Fire every timer with deadline <= now_ms in (deadline, seq) order, appending handles to out.
@@ -106,6 +112,10 @@ int tw_contains(const tw_wheel *w, int64_t handle);
 /* Pending handle -> slot index, or -1. */
 int64_t tw_slot_of(const tw_wheel *w, int64_t handle);
 int64_t tw_count(const tw_wheel *w, uint16_t ordering);
+/* Every pending timer, in slab order: any output pointer may be NULL; each array must
+ * hold w->len items. Returns the count written. */
+uint64_t tw_snapshot(const tw_wheel *w, int64_t *handles, double *deadlines, uint64_t *seqs,
+                     uint16_t *orderings);
 /* Walk every structure and check invariants; returns 0 or a negative code naming the fault. */
 int tw_check(const tw_wheel *w);
 /* Tests only: set a free slot's generation (to reach the wrap without 2**31 reuses). */

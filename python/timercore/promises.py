@@ -1,0 +1,79 @@
+"""Awaitable timers on a scope hosted on asyncio (Node's ``timers/promises``):
+``await w.sleep(ms, value)`` and ``async for _ in w.interval(ms)``. Both are ordinary
+scope timers (same ids, ordering, clamping and clock), and cancelling the awaiting
+asyncio task clears them."""
+from __future__ import annotations
+
+import asyncio
+from typing import Any, AsyncIterator, TypeVar
+
+T = TypeVar("T")
+
+
+def _resolve(future: asyncio.Future[Any], value: Any) -> None:
+    if not future.done():
+        future.set_result(value)
+
+
+class Awaitables:
+    """Mixin for GlobalScope."""
+
+    _awaiting: set[asyncio.Future[Any]]
+
+    def _fail_awaiting(self) -> None:
+        """The scope closed: nothing it would have resolved waits forever."""
+        for future in getattr(self, "_awaiting", ()):
+            if not future.done():
+                future.set_exception(RuntimeError("the scope was closed"))
+        self._awaiting = set()
+
+    def _awaitable(self, loop: asyncio.AbstractEventLoop) -> asyncio.Future[Any]:
+        future = loop.create_future()
+        if not hasattr(self, "_awaiting"):
+            self._awaiting = set()
+        self._awaiting.add(future)
+        future.add_done_callback(self._awaiting.discard)
+        return future
+
+    def _hosted_loop(self, what: str) -> asyncio.AbstractEventLoop:
+        host = getattr(self, "_host", None)
+        if host is None:
+            raise RuntimeError(f"{what}() needs a scope hosted on asyncio: "
+                               "Window(loop=asyncio.get_running_loop())")
+        return host.loop  # type: ignore[no-any-return]
+
+    async def sleep(self, ms: float = 0, value: T = None) -> T:  # type: ignore[assignment]
+        """Wait ``ms`` (a setTimeout on this scope), then return ``value``."""
+        future: asyncio.Future[T] = self._awaitable(self._hosted_loop("sleep"))
+        id = self.setTimeout(_resolve, ms, future, value)  # type: ignore[attr-defined]
+        try:
+            return await future
+        finally:
+            self.clearTimeout(id)  # type: ignore[attr-defined]
+
+    async def interval(self, ms: float = 0, value: T = None) -> AsyncIterator[T]:  # type: ignore[assignment]
+        """Yield ``value`` every ``ms`` (a setInterval on this scope). Ticks that come
+        while the consumer is busy are not dropped: each is yielded in turn. The interval
+        is cleared when the loop ends, breaks (once the generator is closed: use
+        ``contextlib.aclosing`` to close it at once) or its task is cancelled."""
+        loop = self._hosted_loop("interval")
+        ticks = 0
+        waiter: asyncio.Future[None] | None = None
+
+        def tick() -> None:
+            nonlocal ticks
+            ticks += 1
+            if waiter is not None:
+                _resolve(waiter, None)
+
+        id = self.setInterval(tick, ms)  # type: ignore[attr-defined]
+        try:
+            while True:
+                if not ticks:
+                    waiter = self._awaitable(loop)
+                    await waiter
+                    waiter = None
+                ticks -= 1
+                yield value
+        finally:
+            self.clearInterval(id)  # type: ignore[attr-defined]

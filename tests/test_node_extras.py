@@ -1,0 +1,132 @@
+"""Node-style extensions on a scope: refresh(id), unref(id) / ref(id) (not in the HTML
+Standard; documented as extensions in docs/porting-js.md)."""
+import pytest
+
+
+def test_refresh_rearms_from_now_with_the_original_timeout(scope, clock):
+    fired = []
+    t = scope.setTimeout(lambda: fired.append(scope.now()), 100)
+    scope.run_for(60)
+    assert scope.refresh(t) is True
+    scope.run()
+    assert fired == [160.0]
+
+
+def test_refresh_keeps_the_id_and_orders_as_if_set_now(scope):
+    order = []
+    a = scope.setTimeout(order.append, 50, "a")
+    scope.run_for(10)
+    scope.setTimeout(order.append, 50, "b")     # due at 60
+    assert scope.refresh(a)                     # due at 60 too, and now after b
+    assert scope.active_timers[a] == 60.0
+    scope.setTimeout(order.append, 50, "c")     # due at 60, after a
+    scope.run()
+    assert order == ["b", "a", "c"]
+
+
+def test_refresh_of_a_stale_or_unknown_id_returns_false(scope):
+    t = scope.setTimeout(lambda: None, 10)
+    scope.run()
+    assert scope.refresh(t) is False            # fired: gone from the map
+    u = scope.setTimeout(lambda: None, 10)
+    scope.clearTimeout(u)
+    assert scope.refresh(u) is False
+    assert scope.refresh(0) is False and scope.refresh(2**40) is False
+    assert scope.count_timers() == 0
+
+
+def test_refresh_of_an_interval_resets_its_period(scope):
+    times = []
+    i = scope.setInterval(lambda: times.append(scope.now()), 100)
+    scope.run_for(150)
+    scope.refresh(i)                            # next run at 250, then every 100
+    scope.run_for(200)
+    scope.clearInterval(i)
+    assert times == [100.0, 250.0, 350.0]
+
+
+def test_refresh_keeps_the_nesting_clamp(scope):
+    # A timer set at nesting level > 5 with timeout 0 got 4: refresh uses the 4.
+    depth, ids = [0], []
+
+    def nest():
+        depth[0] += 1
+        if depth[0] < 7:
+            ids.append(scope.setTimeout(nest, 0))
+
+    scope.setTimeout(nest, 0)
+    scope.run_for(0)
+    while depth[0] < 6:
+        scope.run_next()
+    last = ids[-1]
+    start = scope.now()
+    assert scope.refresh(last)
+    assert scope.active_timers[last] == start + 4
+
+
+def test_refresh_rejects_a_non_integer_id(scope):
+    with pytest.raises(TypeError, match="id"):
+        scope.refresh("1")
+    with pytest.raises(TypeError, match="id"):
+        scope.unref(1.5)
+
+
+def test_unref_timers_do_not_hold_run(scope, clock):
+    fired = []
+    scope.setTimeout(fired.append, 100, "ref'd")
+    u = scope.setInterval(fired.append, 30, "unref'd")
+    assert scope.unref(u) is True and scope.has_ref(u) is False
+    scope.run()
+    # The unref'd interval ran while the loop was alive for the ref'd timer, no longer.
+    assert fired == ["unref'd", "unref'd", "unref'd", "ref'd"]
+    assert clock.now() == 100.0
+    assert scope.count_timers() == 1 and u in scope.active_timers
+
+
+def test_run_returns_at_once_when_every_timer_is_unrefd(scope, clock):
+    fired = []
+    u = scope.setTimeout(fired.append, 10, "x")
+    scope.unref(u)
+    scope.run()
+    assert fired == [] and clock.now() == 0.0
+    scope.run_for(10)                  # run_for runs to its end: unref'd timers fire
+    assert fired == ["x"]
+
+
+def test_ref_undoes_unref(scope):
+    fired = []
+    u = scope.setTimeout(fired.append, 10, "x")
+    scope.unref(u)
+    assert scope.ref(u) is True and scope.has_ref(u)
+    scope.run()
+    assert fired == ["x"]
+    assert scope.ref(u) is False and scope.unref(u) is False   # fired: not live
+
+
+def test_unref_survives_interval_rounds_and_clear_forgets_it(scope):
+    u = scope.setInterval(lambda: None, 10)
+    scope.unref(u)
+    k = scope.setTimeout(lambda: None, 35)
+    scope.run()
+    assert not scope.has_ref(u) and scope.now() == 35.0
+    scope.clearInterval(u)
+    assert not scope._waits_for_timers() and scope.count_timers() == 0
+    r = scope.setTimeout(lambda: None, 5)
+    assert scope._waits_for_timers()     # the cleared unref'd timer no longer counts
+    del k, r
+
+
+def test_unrefd_timer_does_not_hold_run_async(clock):
+    import asyncio
+    import timercore
+
+    async def main():
+        w = timercore.Window(clock=clock, loop=asyncio.get_running_loop())
+        fired = []
+        w.unref(w.setTimeout(fired.append, 1000, "late"))
+        w.setTimeout(fired.append, 10, "soon")
+        await w.run_async()
+        w.close()
+        return fired
+
+    assert asyncio.run(main()) == ["soon"]
