@@ -1,5 +1,7 @@
 import logging
 import os
+import re
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -48,3 +50,15 @@ def window(clock):
 def timercore_log(caplog):
     caplog.set_level(logging.ERROR, logger="timercore")
     return caplog
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def doc_blocks():
+    """The ```python blocks of a Markdown file of the repo, in order."""
+    def blocks(relpath):
+        text = (ROOT / relpath).read_text()
+        return re.findall(r"^```python\n(.*?)^```", text, flags=re.S | re.M)
+    return blocks

@@ -11,7 +11,6 @@ installing timercore is enough): fixtures for testing timer code in virtual time
 """
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Iterator
 
 import pytest
@@ -19,7 +18,10 @@ import pytest
 import timercore
 from timercore import aio
 
-_LOOP = pytest.StashKey[dict]()
+# The running test's clock and loop. pytest-asyncio asks its loop factory (below) for the
+# loop without telling which test item it is for, and may ask before or after the
+# fixtures run; whoever comes first creates them, the other finds them here.
+_current: dict[str, Any] = {}
 
 
 def _unhandled_errors(scope: Any) -> list[Any]:
@@ -42,9 +44,10 @@ def _scope_fixture(cls: type, clock: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def virtual_clock() -> timercore.VirtualClock:
+def virtual_clock() -> Iterator[timercore.VirtualClock]:
     """A VirtualClock at 0 ms: time moves only when a scope's loop or a test moves it."""
-    return timercore.VirtualClock()
+    yield _current.setdefault("clock", timercore.VirtualClock())
+    _current.clear()
 
 
 @pytest.fixture
@@ -59,22 +62,19 @@ def worker_scope(virtual_clock: timercore.VirtualClock) -> Iterator[timercore.Wo
     yield from _scope_fixture(timercore.WorkerGlobalScope, virtual_clock)
 
 
-def _shared_loop(node: Any, clock: Any) -> aio.WheelEventLoop:
-    """One virtual-time loop per test, whoever asks first (the fixture or pytest-asyncio)."""
-    holder = node.stash.setdefault(_LOOP, {})
-    loop = holder.get("loop")
+def _shared_loop() -> aio.WheelEventLoop:
+    """The running test's virtual-time loop, created on first use."""
+    loop = _current.get("loop")
     if loop is None or loop.is_closed():
-        loop = holder["loop"] = aio.new_event_loop(clock=clock)
-    return loop
+        clock = _current.setdefault("clock", timercore.VirtualClock())
+        loop = _current["loop"] = aio.new_event_loop(clock=clock)
+    return loop  # type: ignore[no-any-return]
 
 
 @pytest.fixture
-def virtual_loop(request: pytest.FixtureRequest,
-                 virtual_clock: timercore.VirtualClock) -> Iterator[aio.WheelEventLoop]:
+def virtual_loop(virtual_clock: timercore.VirtualClock) -> Iterator[aio.WheelEventLoop]:
     """A WheelEventLoop in virtual time on ``virtual_clock``."""
-    holder = request.node.stash.setdefault(_LOOP, {})
-    holder["clock"] = virtual_clock
-    loop = _shared_loop(request.node, virtual_clock)
+    loop = _shared_loop()
     yield loop
     if not loop.is_closed() and not loop.is_running():
         loop.run_until_complete(loop.shutdown_asyncgens())
@@ -87,10 +87,4 @@ def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item
     """pytest-asyncio: an async test that requests ``virtual_loop`` runs on it."""
     if "virtual_loop" not in getattr(item, "fixturenames", ()):
         return None
-
-    def factory() -> asyncio.AbstractEventLoop:
-        holder = item.stash.setdefault(_LOOP, {})
-        clock = holder.setdefault("clock", timercore.VirtualClock())
-        return _shared_loop(item, clock)
-
-    return {"timercore-virtual": factory}
+    return {"timercore-virtual": _shared_loop}
