@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import functools
 import heapq
 import importlib.util
 import itertools
@@ -117,6 +118,57 @@ def window_idle_callbacks(n: int) -> int:
         _drain(map(w.requestIdleCallback, itertools.repeat(lambda deadline: None, n)))
         w.run()
     return _timed(work)
+
+
+REFRESH_MS = 1_000.0        # the refresh scenarios re-arm timers 1 s later
+HOT_FRACTION = 0.01         # "refresh (1 % active)": the connections that talk
+
+
+def _refresh_order(n: int, hot: bool) -> list[int]:
+    """Which timer each of n re-arms hits: each once in random order, or n re-arms spread
+    over a random 1 % (the busy connections among a million mostly idle ones)."""
+    rng = random.Random(1)
+    if not hot:
+        order = list(range(n))
+        rng.shuffle(order)
+        return order
+    active = rng.sample(range(n), max(1, int(n * HOT_FRACTION)))
+    return [active[rng.randrange(len(active))] for _ in range(n)]
+
+
+def wheel_refresh(n: int, hot: bool = False) -> int:
+    w, ds = TimerWheel(), _deadlines(n)
+    hs = list(map(w.insert, ds))
+    order = _refresh_order(n, hot)
+    targets, later = [hs[i] for i in order], [ds[i] + REFRESH_MS for i in order]
+    return _timed(lambda: _drain(map(w.reschedule, targets, later)))
+
+
+def window_refresh(n: int, hot: bool = False) -> int:
+    clock, w, ts = _window(n)
+    ids = list(map(w.setTimeout, itertools.repeat(_noop, n), ts))
+    targets = [ids[i] for i in _refresh_order(n, hot)]
+    clock.advance(REFRESH_MS)
+    return _timed(lambda: _drain(map(w.refresh, targets)))
+
+
+def _loop_refresh(factory, hot: bool = False):
+    """What asyncio code does instead of refresh: cancel the handle, schedule anew."""
+    def refresh(n: int) -> int:
+        loop = _asyncio_loop(factory)
+        delays = [d / 1000.0 for d in _deadlines(n)]
+        hs = list(map(loop.call_later, delays, itertools.repeat(_noop, n)))
+        later = loop.call_later
+
+        def rearm(i: int) -> None:
+            hs[i].cancel()
+            hs[i] = later(delays[i], _noop)
+        order = _refresh_order(n, hot)
+        elapsed = _timed(lambda: _drain(map(rearm, order)))
+        _drain(h.cancel() for h in hs)
+        loop.close()
+        return elapsed
+    return refresh
 
 
 def _asyncio_loop(factory: Callable[[], asyncio.AbstractEventLoop]):
@@ -453,6 +505,9 @@ def cases(peers: set[str]) -> tuple[list[Case], list[str]]:
         Case("cancel", "TimerWheel.cancel", wheel_cancel, max_n=big),
         Case("cancel", "TimerWheel.cancel_many", wheel_bulk_cancel, max_n=big),
         Case("fire backlog", "TimerWheel.advance", wheel_fire, max_n=big),
+        Case("refresh", "TimerWheel.reschedule", wheel_refresh, max_n=big),
+        Case("refresh (1 % active)", "TimerWheel.reschedule",
+             functools.partial(wheel_refresh, hot=True), max_n=big),
         Case("fire over 1 s", "TimerWheel.advance (1 ms steps)", wheel_spread, cpu=True,
              max_n=big),
         Case("idle-timeout mix", "TimerWheel", wheel_idle, max_n=big),
@@ -461,6 +516,9 @@ def cases(peers: set[str]) -> tuple[list[Case], list[str]]:
         Case("schedule", "Window.setTimeout", window_schedule, max_n=big),
         Case("cancel", "Window.clearTimeout", window_cancel, max_n=big),
         Case("fire backlog", "Window (task + checkpoint)", window_fire, max_n=big),
+        Case("refresh", "Window.refresh", window_refresh, max_n=big),
+        Case("refresh (1 % active)", "Window.refresh",
+             functools.partial(window_refresh, hot=True), max_n=big),
         Case("fire over 1 s", "Window (virtual clock)", window_spread, cpu=True),
         Case("idle-timeout mix", "Window", window_idle),
         Case("idle callbacks (post + run)", "Window.requestIdleCallback",
@@ -475,6 +533,10 @@ def cases(peers: set[str]) -> tuple[list[Case], list[str]]:
             out += [Case("schedule", f"{name} call_at", _loop_schedule(factory), max_n=n_max),
                     Case("cancel", f"{name} cancel", _loop_cancel(factory), max_n=n_max),
                     Case("fire backlog", f"{name} loop", _loop_fire(factory), max_n=n_max),
+                    Case("refresh", f"{name} cancel + call_later", _loop_refresh(factory),
+                         max_n=n_max),
+                    Case("refresh (1 % active)", f"{name} cancel + call_later",
+                         _loop_refresh(factory, hot=True), max_n=n_max),
                     Case("fire over 1 s", f"{name} loop (real time)", _loop_spread(factory),
                          cpu=True),
                     Case("idle-timeout mix", name, _loop_idle(factory)),

@@ -30,9 +30,10 @@ class GlobalScope(ScopeCore, EventTarget, IdleCallbacks, Introspection, Awaitabl
     ``debug=True`` records each timer's creation site (``creation_sites()``)."""
 
     def __init__(self, *, clock=None, resolution_ms=1.0, string_handlers=True,
-                 namespace=None, loop=None, debug=False) -> None:
+                 namespace=None, loop=None, debug=False, max_timers=0) -> None:
         ScopeCore.__init__(self, clock=clock, resolution_ms=resolution_ms,
-                           string_handlers=string_handlers, namespace=namespace)
+                           string_handlers=string_handlers, namespace=namespace,
+                           max_timers=max_timers)
         EventTarget.__init__(self)
         self._init_idle()
         self._init_debug(debug)

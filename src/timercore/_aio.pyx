@@ -205,8 +205,10 @@ cdef class TimerTable:
         self.batch.len = 0
         with nogil:
             n = tw_advance(&self.wheel._w, now_ms, &self.batch, 1)
-        if n < 0:
-            raise MemoryError()
+        if n < 0:                     # out of memory part-way: run what fired, keep the rest
+            if self.batch.len == 0:
+                raise MemoryError()
+            n = self.batch.len
         append = ready.append
         for i in range(n):
             hd = self.batch.data[i]

@@ -29,6 +29,9 @@ from timercore.webidl import to_long
 
 cnp.import_array()
 
+cdef extern from "faults.h":
+    long long tc_fail_countdown
+
 cdef extern from "idmap.h" nogil:
     ctypedef struct tc_idmap:
         uint32_t len
@@ -127,11 +130,15 @@ cdef class ScopeCore:
         self._next_id = 1
         self._armed_ms = INFINITY
 
-    def __init__(self, *, clock=None, resolution_ms=1.0, string_handlers=True, namespace=None):
+    def __init__(self, *, clock=None, resolution_ms=1.0, string_handlers=True, namespace=None,
+                 max_timers=0):
         self._clock = as_clock(clock)
         self._virtual = isinstance(self._clock, VirtualClock)
+        if type(max_timers) is not int or max_timers < 0:
+            raise ValueError(f"max_timers must be an int >= 0 (0: unlimited), got {max_timers!r}")
         # Lateness is recorded when each task starts (below), not when the wheel fires.
-        self._wheel = TimerWheel(resolution_ms, self._clock.now_ms(), lateness=False)
+        self._wheel = TimerWheel(resolution_ms, self._clock.now_ms(), lateness=False,
+                                 max_timers=max_timers)
         self._run_keys = {}
         self._orderings = {TIMER_ORDERING: 0}
         self._objs = []
@@ -764,6 +771,7 @@ cdef class ScopeCore:
         ``jump_until`` (clock time) while no other task is queued. Returns the count."""
         cdef Py_ssize_t count = self._run_batch()
         cdef double now, nxt, limit = jump_until - self._suspended_total
+        cdef int64_t fired
         while not self._closed and not self._suspended:
             now = self._now()
             if now < self._wheel._w.now:
@@ -780,7 +788,9 @@ cdef class ScopeCore:
             self._batch.len = 0
             self._batch_pos = 0
             with nogil:
-                tw_advance(&self._wheel._w, now, &self._batch, 0)
+                fired = tw_advance(&self._wheel._w, now, &self._batch, 0)
+            if fired < 0 and self._batch.len == 0:
+                raise MemoryError()       # nothing fired, nothing lost: the next turn retries
             count += self._run_batch()
         return count
 
@@ -792,6 +802,13 @@ cdef class ScopeCore:
             self._run_timer_task(self._batch.data[self._batch_pos - 1])
             n += 1
         return n
+
+    @staticmethod
+    def _fail_allocation_after(long long k):
+        """Tests: make the k-th next allocation of this module's C core (wheel, id map)
+        fail (-1: stop injecting)."""
+        global tc_fail_countdown
+        tc_fail_countdown = k
 
     def _set_next_id(self, int32_t id):
         """Tests: the id counter's next candidate (to reach the 2**31 - 1 wrap)."""

@@ -6,6 +6,9 @@ from libc.string cimport memcpy
 
 cimport numpy as cnp
 import numpy as np
+
+cdef extern from "faults.h":
+    long long tc_fail_countdown
 from collections import namedtuple
 
 cnp.import_array()
@@ -79,8 +82,8 @@ cdef class TimerWheel:
         cdef double start = _as_ms(start_ms, "start_ms")
         if res <= 0:
             raise ValueError(f"resolution_ms must be > 0, got {res!r}")
-        if max_timers is None or max_timers < 0:
-            raise ValueError(f"max_timers must be >= 0 (0 = unlimited), got {max_timers!r}")
+        if type(max_timers) is not int or max_timers < 0:
+            raise ValueError(f"max_timers must be an int >= 0 (0: unlimited), got {max_timers!r}")
         if tw_init(&self._w, res, start) < 0:
             raise MemoryError()
         self._w.max_timers = max_timers
@@ -95,7 +98,8 @@ cdef class TimerWheel:
     cdef int64_t _insert(self, double deadline_ms, int ordering_id) except -1:
         cdef int64_t h = tw_insert(&self._w, deadline_ms, <uint16_t>ordering_id)
         if h == -2:
-            raise OverflowError(f"the wheel holds max_timers={self._w.max_timers} timers")
+            raise OverflowError(f"max_timers={self._w.max_timers} reached: the wheel holds "
+                                f"{self._w.len} pending timers")
         if h < 0:
             raise MemoryError()
         return h
@@ -152,7 +156,11 @@ cdef class TimerWheel:
         with nogil:
             n = tw_advance(&self._w, now_ms, &self._out, release)
         if n < 0:
-            raise MemoryError()
+            # Out of memory part-way: what fired is in _out and is returned (no timer is
+            # lost); the rest stays pending for the next advance. Nothing fired: raise.
+            if self._out.len == 0:
+                raise MemoryError()
+            n = self._out.len
         return n
 
     def advance(self, now_ms):
@@ -202,15 +210,28 @@ cdef class TimerWheel:
         cdef const double[::1] dv = d_arr
         cdef const int64_t[::1] ov
         cdef int64_t[::1] hv = out
+        cdef bint failed = False
         if o_arr is None:
             with nogil:
                 for i in range(n):
                     hv[i] = tw_insert(&self._w, dv[i], 0)
+                    if hv[i] < 0:
+                        failed = True
+                        break
         else:
             ov = o_arr
             with nogil:
                 for i in range(n):
                     hv[i] = tw_insert(&self._w, dv[i], <uint16_t>ov[i])
+                    if hv[i] < 0:
+                        failed = True
+                        break
+        if failed:            # a slot vector could not grow: undo the batch, all or nothing
+            with nogil:
+                while i > 0:
+                    i -= 1
+                    tw_cancel(&self._w, hv[i])
+            raise MemoryError()
         return out
 
     def cancel_many(self, handles):
@@ -280,6 +301,14 @@ cdef class TimerWheel:
     def reset_lateness(self):
         """Forget the lateness recorded so far (every ordering id)."""
         tc_lat_reset(&self._w.lateness)
+
+    @staticmethod
+    def _fail_allocation_after(long long k):
+        """Tests: make the k-th next allocation of the C core fail (-1: stop injecting).
+        Each extension module links its own copy of the core: this one is _wheel's
+        (bare TimerWheels); ScopeCore has its own switch."""
+        global tc_fail_countdown
+        tc_fail_countdown = k
 
     def _check(self):
         """Walk the slab and levels and assert every invariant (tests, debugging)."""

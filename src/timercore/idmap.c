@@ -1,4 +1,5 @@
 #include "idmap.h"
+#include "faults.h"
 
 #include <stdlib.h>
 
@@ -8,7 +9,7 @@ static inline uint32_t hash(int32_t key) {
 }
 
 static int alloc_table(tc_idmap *m, uint32_t cap) {
-    m->e = calloc(cap, sizeof(tc_idmap_entry));
+    m->e = tc_alloc_fails() ? NULL : calloc(cap, sizeof(tc_idmap_entry));
     if (!m->e) return -1;
     m->mask = cap - 1;
     return 0;

@@ -79,6 +79,7 @@
  * handles in identical order, len and next_expiry at every step, and tw_check() == 0.
  */
 #include "wheel.h"
+#include "faults.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -86,6 +87,8 @@
 
 
 _Static_assert(sizeof(tw_entry) == 32, "tw_entry must stay 32 bytes (one half cache line)");
+
+int64_t tc_fail_countdown = -1;
 
 #define TICK_CAP ((uint64_t)1 << 62)   /* ticks past this share one tick; exact compare decides */
 #define LEVEL_MASK(l) (((uint64_t)1 << (TW_BITS * ((l) + 1))) - 1)
@@ -128,7 +131,7 @@ static int vec_reserve(tw_vec *v, uint32_t extra) {
     if (v->len + extra <= v->cap) return 0;
     uint64_t cap = v->cap ? v->cap : 4;
     while (cap < (uint64_t)v->len + extra) cap *= 2;
-    if (cap > (uint64_t)INT32_MAX) return -1;
+    if (cap > (uint64_t)INT32_MAX || tc_alloc_fails()) return -1;
     int32_t *items = realloc(v->items, cap * sizeof(int32_t));
     if (!items) return -1;
     v->items = items;
@@ -202,21 +205,21 @@ static int file_entry(tw_wheel *w, int32_t i) {
     return 0;
 }
 
-/* Re-file every item of a detached vector (cascade, overflow). On out-of-memory the rest
- * go back to `list` unchanged, so no timer is lost; -1 then. */
+/* Re-file every item of a detached vector (cascade, overflow) relative to the new
+ * elapsed. On out-of-memory, undo: the items already moved come back and the vector is
+ * `list` again, exactly as before; the caller restores elapsed. -1 then. */
 static int refile(tw_wheel *w, int list, tw_vec v) {
     for (uint32_t k = 0; k < v.len; k++) {
         if (k + 8 < v.len) __builtin_prefetch(&w->slab[v.items[k + 8]]);
         if (file_entry(w, v.items[k]) < 0) {
-            memmove(v.items, v.items + k, (v.len - k) * sizeof(int32_t));
-            v.len -= k;
+            for (uint32_t j = 0; j < k; j++) list_remove(w, v.items[j]);
             w->lists[list] = v;
             for (uint32_t j = 0; j < v.len; j++) {
                 w->slab[v.items[j]].list = (uint16_t)list;
                 w->slab[v.items[j]].pos = (int32_t)j;
             }
             mark_occupied(w, list);
-            if (list == TW_OVERFLOW) w->overflow_dirty = 1;
+            w->overflow_dirty = 1;
             return -1;
         }
     }
@@ -269,6 +272,7 @@ static int grow_slab(tw_wheel *w, uint32_t need) {
     /* Cache-line aligned (realloc is not): each 32-byte entry then sits in one line.
      * (Transparent huge pages were tried: with the usual defrag=madvise setting the
      * first large allocation can stall in compaction, which a server cannot afford.) */
+    if (tc_alloc_fails()) return -1;
     tw_entry *slab = aligned_alloc(64, (size_t)cap * sizeof(tw_entry));
     if (!slab) return -1;
     if (w->slab) memcpy(slab, w->slab, (size_t)w->used * sizeof(tw_entry));
@@ -313,6 +317,7 @@ static int grow_counts(tw_wheel *w, uint16_t ordering) {
     uint32_t cap = w->counts_cap ? w->counts_cap : 8;
     while (cap <= ordering) cap *= 2;
     if (cap > TW_MAX_ORDERING + 1) cap = TW_MAX_ORDERING + 1;
+    if (tc_alloc_fails()) return -1;
     int64_t *c = realloc(w->counts, cap * sizeof(int64_t));
     if (!c) return -1;
     memset(c + w->counts_cap, 0, (cap - w->counts_cap) * sizeof(int64_t));
@@ -420,14 +425,25 @@ int tw_reschedule(tw_wheel *w, int64_t handle, double deadline_ms) {
     int32_t i = slot_of(w, handle);
     if (i == TW_NIL) return 0;
     uint64_t tick;
-    remove_pending(w, i);   /* first: removing may free the vector it would go back to */
-    int list = reserve_for(w, deadline_ms, &tick);
-    if (list < 0) {         /* out of memory: put it back where it was (room is certain) */
-        list = list_for(w, w->slab[i].deadline, &tick);
-        if (vec_reserve(&w->lists[list], 1) < 0) return -1;
-        add_pending(w, i, w->slab[i].deadline, list, tick);
-        return -1;
+    tw_entry *e = &w->slab[i];
+    if (list_for(w, deadline_ms, &tick) == e->list) {
+        /* Same slot (common for refresh: a far timer's slot spans seconds): update in
+         * place, no vector traffic. A fresh seq keeps the as-if-inserted-now order. */
+        if (w->next_valid && (e->deadline <= w->next_cache || deadline_ms < w->next_cache)) {
+            if (deadline_ms < w->next_cache) w->next_cache = deadline_ms; else w->next_valid = 0;
+        }
+        if (e->list == TW_OVERFLOW && entry_tick(w, e) == w->overflow_min) w->overflow_dirty = 1;
+        e->deadline = deadline_ms;
+        e->seq = w->next_seq++;
+        if (e->list == TW_OVERFLOW && !w->overflow_dirty && tick < w->overflow_min)
+            w->overflow_min = tick;
+        return 1;
     }
+    /* Room first, so out-of-memory changes nothing. The target differs from the
+     * current list (same list: updated in place above), so removing cannot free it. */
+    int list = reserve_for(w, deadline_ms, &tick);
+    if (list < 0) return -1;
+    remove_pending(w, i);
     add_pending(w, i, deadline_ms, list, tick);
     return 1;
 }
@@ -495,6 +511,7 @@ int tw_next_expiry(tw_wheel *w, double *out) {
 int tw_out_push(tw_out *out, int64_t v) {
     if (out->len == out->cap) {
         size_t cap = out->cap ? out->cap * 2 : 256;
+        if (tc_alloc_fails()) return -1;
         int64_t *d = realloc(out->data, cap * sizeof(int64_t));
         if (!d) return -1;
         out->data = d;
@@ -508,6 +525,7 @@ static int out_reserve(tw_out *out, size_t extra) {
     if (out->len + extra <= out->cap) return 0;
     size_t cap = out->cap ? out->cap : 256;
     while (cap < out->len + extra) cap *= 2;
+    if (tc_alloc_fails()) return -1;
     int64_t *d = realloc(out->data, cap * sizeof(int64_t));
     if (!d) return -1;
     out->data = d;
@@ -524,6 +542,7 @@ void tw_out_free(tw_out *out) {
 static int scratch_push(tw_wheel *w, size_t n, const tw_entry *e, int32_t i) {
     if (n == w->scratch_cap) {
         size_t cap = w->scratch_cap ? w->scratch_cap * 2 : 256;
+        if (tc_alloc_fails()) return -1;
         tw_due *s = realloc(w->scratch, cap * sizeof(tw_due));
         if (!s) return -1;
         w->scratch = s;
@@ -567,9 +586,13 @@ int64_t tw_advance(tw_wheel *w, double now_ms, tw_out *out, int release) {
     int list;
     uint64_t start;
     while (find_first(w, &list, &start) && start <= now_tick) {
+        uint64_t before = w->elapsed;
         w->elapsed = start;   /* never moves back: every occupied slot starts at or after it */
         if (list >= TW_SLOTS) {           /* a level above 0, or overflow: cascade down */
-            if (refile(w, list, list_take(w, list)) < 0) return -1;
+            if (refile(w, list, list_take(w, list)) < 0) {
+                w->elapsed = before;      /* the slot is whole again: as before this step */
+                return -1;
+            }
             continue;
         }
         /* Level 0: one tick. Earlier ticks are due in full; now's own tick by exact deadline. */
