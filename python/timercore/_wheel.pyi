@@ -4,12 +4,19 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-class LatenessStats(NamedTuple):
-    count: int
-    p50: float
-    p99: float
-    max: float
-    mean: float
+class LatenessStats(tuple[int, float, float, float, float]):
+    # A namedtuple at run time; declared as a class since its "count" field shadows
+    # tuple.count, which a NamedTuple stub may not do.
+    @property
+    def count(self) -> int: ...  # type: ignore[override]
+    @property
+    def p50(self) -> float: ...
+    @property
+    def p99(self) -> float: ...
+    @property
+    def max(self) -> float: ...
+    @property
+    def mean(self) -> float: ...
 
 class WheelSnapshot(NamedTuple):
     handles: npt.NDArray[np.int64]
