@@ -12,20 +12,21 @@ this module adds events and error reporting, and the loop that ties them togethe
 from __future__ import annotations
 
 import math
-import time
 
 from timercore._scope import ScopeCore
 from timercore.events import EventTarget
 from timercore.idle import IdleCallbacks
 from timercore.introspection import Introspection
 from timercore.promises import Awaitables
+from timercore.threads import ThreadSafeScheduling
 from timercore.timers import ActiveTimers
 
 _TIMER_FUNCTIONS = ("setTimeout", "setInterval", "clearTimeout", "clearInterval",
                     "queueMicrotask", "requestIdleCallback", "cancelIdleCallback")
 
 
-class GlobalScope(ScopeCore, EventTarget, IdleCallbacks, Introspection, Awaitables):
+class GlobalScope(ScopeCore, EventTarget, IdleCallbacks, Introspection, Awaitables,
+                  ThreadSafeScheduling):
     """The part Window and WorkerGlobalScope share. See API.md for the constructor;
     ``debug=True`` records each timer's creation site (``creation_sites()``)."""
 
@@ -37,6 +38,7 @@ class GlobalScope(ScopeCore, EventTarget, IdleCallbacks, Introspection, Awaitabl
         EventTarget.__init__(self)
         self._init_idle()
         self._init_debug(debug)
+        self._init_threads()
         if self.namespace is None:
             self.namespace = self._default_namespace()
         self._host = None
@@ -87,6 +89,7 @@ class GlobalScope(ScopeCore, EventTarget, IdleCallbacks, Introspection, Awaitabl
         self._enter_loop()
         try:
             self._perform_microtask_checkpoint()
+            self._merge_staged()
             ran = self._run_queued_tasks()
             ran += self._run_due_timers()
             if ran or self._has_tasks():
@@ -101,6 +104,7 @@ class GlobalScope(ScopeCore, EventTarget, IdleCallbacks, Introspection, Awaitabl
         if getattr(self, "_host", None) is not None:
             self._host.close()
         self._fail_awaiting()
+        self._fail_staged()
 
     # -- virtual-time helpers (sinon's fake timers' names) -----------------------------
 
@@ -157,6 +161,7 @@ class GlobalScope(ScopeCore, EventTarget, IdleCallbacks, Introspection, Awaitabl
             virtual = self.clock.is_virtual
             horizon = math.inf if end is None else end
             while not self.closed:
+                self._merge_staged()
                 ran = self._run_queued_tasks()
                 # Jump from timer to timer inside the core only when no idle period
                 # could come between them.
@@ -193,7 +198,7 @@ class GlobalScope(ScopeCore, EventTarget, IdleCallbacks, Introspection, Awaitabl
         if self.clock.is_virtual:
             self._jump_clock(t)
         else:
-            time.sleep(delay / 1000.0)
+            self._sleep_until_woken(delay / 1000.0)
 
 
 class LoopLimitError(RuntimeError):
