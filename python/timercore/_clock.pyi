@@ -1,6 +1,8 @@
 # Types of the compiled module src/timercore/_clock.pyx.
 from typing import Any
 
+MAX_TIME_MS: float
+
 class Clock:
     def now(self) -> float: ...
     @property

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import math
 
-from timercore._scope import ScopeCore
+from timercore._clock import MAX_TIME_MS
+from timercore._scope import ScopeCore, TaskLimitReached
 from timercore.events import EventTarget
 from timercore.idle import IdleCallbacks
 from timercore.introspection import Introspection
@@ -70,7 +71,7 @@ class GlobalScope(ScopeCore, EventTarget, IdleCallbacks, Introspection, Awaitabl
 
     def run_for(self, ms: float) -> None:
         """Run the loop for ``ms`` of clock time (a VirtualClock ends at exactly now+ms)."""
-        self._run_loop(self.now() + _finite_ms(ms, "ms"))
+        self._run_loop(self._later(ms))
 
     def run_until(self, time_ms: float) -> None:
         """Run the loop until the clock reads ``time_ms``."""
@@ -132,12 +133,17 @@ class GlobalScope(ScopeCore, EventTarget, IdleCallbacks, Introspection, Awaitabl
         a runaway interval fails a test instead of spinning forever."""
         if not isinstance(loop_limit, int) or loop_limit < 1:
             raise ValueError(f"loop_limit must be a positive int, got {loop_limit!r}")
-        start = self.timer_tasks_run
-        while self._next_active_expiry() is not None:
-            if self.timer_tasks_run - start >= loop_limit:
-                raise LoopLimitError(loop_limit, list(self.active_timers))
-            self.run_next()
-        self._run_loop(self.now())
+        self._set_task_limit(self.timer_tasks_run + loop_limit)
+        try:
+            while self._next_active_expiry() is not None and not self.closed:
+                self.run_next()
+            if self.closed:             # a callback closed the scope: nothing left to run
+                return self.now()
+            self._run_loop(self.now())
+        except TaskLimitReached:
+            raise LoopLimitError(loop_limit, list(self.active_timers)) from None
+        finally:
+            self._set_task_limit(-1)
         return self.now()
 
     def jump(self, ms: float) -> float:
@@ -146,9 +152,15 @@ class GlobalScope(ScopeCore, EventTarget, IdleCallbacks, Introspection, Awaitabl
         Returns the clock's time."""
         if not self.clock.is_virtual:
             raise RuntimeError("jump() needs a VirtualClock")
-        self._jump_clock(self.now() + _finite_ms(ms, "ms"))
+        self._jump_clock(self._later(ms))
         self._run_loop(self.now())
         return self.now()
+
+    def _later(self, ms: object) -> float:
+        end = self.now() + _finite_ms(ms, "ms")
+        if end > MAX_TIME_MS:
+            raise ValueError(f"ms={ms!r} would take the clock past 2**53 ms")
+        return end
 
     def _run_loop(self, end: float | None) -> None:
         if self._host is not None:
@@ -212,10 +224,14 @@ class LoopLimitError(RuntimeError):
 
 
 def _finite_ms(value: object, name: str, allow_negative: bool = False) -> float:
-    if isinstance(value, (str, bytes)) or not hasattr(type(value), "__float__"):
+    if isinstance(value, (str, bytes)) or not (hasattr(type(value), "__float__")
+                                               or hasattr(type(value), "__index__")):
         raise TypeError(f"{name} must be a number of milliseconds, not {type(value).__name__}")
-    ms = float(value)
-    if not math.isfinite(ms) or (ms < 0 and not allow_negative):
-        raise ValueError(f"{name} must be a finite number{'' if allow_negative else ' >= 0'}, "
-                         f"got {value!r}")
+    try:
+        ms = float(value)  # type: ignore[arg-type]
+    except (TypeError, OverflowError) as exc:
+        raise type(exc)(f"{name} must be a number of milliseconds: {exc}") from None
+    if not math.isfinite(ms) or (ms < 0 and not allow_negative) or abs(ms) > MAX_TIME_MS:
+        raise ValueError(f"{name} must be a finite number{'' if allow_negative else ' >= 0'} "
+                         f"within 2**53, got {value!r}")
     return ms

@@ -5,6 +5,11 @@ from libc.math cimport isfinite
 from posix.time cimport CLOCK_MONOTONIC, clock_gettime, timespec
 
 
+# Past 2**53 ms (~285,000 years) adding a millisecond no longer changes a double: an
+# interval would come due at the same instant forever. Times at the API stop there.
+MAX_TIME_MS = 2.0 ** 53
+
+
 cdef class Clock:
     """Base of timercore's clocks: ``now()`` in ms."""
 
@@ -62,6 +67,9 @@ cdef class VirtualClock(Clock):
         cdef double d = float(ms)
         if not d >= 0 or not isfinite(d):
             raise ValueError(f"ms must be a finite number >= 0, got {ms!r}")
+        if self._t + d > MAX_TIME_MS:
+            raise ValueError(f"ms={ms!r} would take the clock past 2**53 ms, where a "
+                             "millisecond no longer changes a float and timers stop advancing")
         self._t += d
 
     @property

@@ -22,10 +22,11 @@ from timercore._wheel cimport (TimerWheel, lateness_stats, tc_lat_free, tc_lat_g
                                tw_slot_handle, tw_slot_ordering, tw_wheel)
 
 from collections import OrderedDict, deque
+from operator import index as _operator_index
 
 import numpy as np
 
-from timercore._clock import as_clock
+from timercore._clock import MAX_TIME_MS, as_clock
 from timercore.webidl import to_long
 
 cnp.import_array()
@@ -66,6 +67,10 @@ TIMER_ORDERING = "setTimeout/setInterval"
 
 
 cdef class IdleDeadline       # defined at the end of the module
+
+
+class TaskLimitReached(Exception):
+    """Internal: the task limit set by run_all() was reached (becomes LoopLimitError)."""
 
 
 class CompileStringsError(Exception):
@@ -122,6 +127,7 @@ cdef class ScopeCore:
         public dict _idle_timeouts       # handle -> run-steps key of its timeout
         public long long _idle_identifier
         readonly long long timer_tasks_run   # timer tasks run so far (run_all's loop limit)
+        long long _task_limit    # run_all: stop (TaskLimitReached) when timer_tasks_run hits it
         Py_ssize_t _unrefd       # live timers with F_UNREF
         unsigned long _owner     # the thread that created the scope: the only one allowed
         tc_lat_table _lateness   # per ordering id: task start - deadline
@@ -132,6 +138,7 @@ cdef class ScopeCore:
         self._next_id = 1
         self._armed_ms = INFINITY
         self._owner = PyThread_get_thread_ident()
+        self._task_limit = -1
 
     def __init__(self, *, clock=None, resolution_ms=1.0, string_handlers=True, namespace=None,
                  max_timers=0):
@@ -213,12 +220,16 @@ cdef class ScopeCore:
         return 0
 
     cdef inline void _forget(self, uint32_t slot):
-        """Drop a slot's references (handler or steps, arguments or key) and flags."""
+        """Drop a slot's references (handler or steps, arguments or key) and flags.
+        The references die last, at return: a handler's __del__ may set a timer, which
+        can reuse this very slot, so the slot must be fully cleared before it runs."""
         if self._slots[slot].flags & F_UNREF:
             self._unrefd -= 1
+        self._slots[slot].flags = 0
+        handler = self._objs[2 * slot]
+        rest = self._objs[2 * slot + 1]
         self._objs[2 * slot] = None
         self._objs[2 * slot + 1] = None
-        self._slots[slot].flags = 0
 
     cdef inline void _release(self, uint32_t slot):
         """A fired slot's task is over: forget it, and let the wheel reuse the slot."""
@@ -437,9 +448,12 @@ cdef class ScopeCore:
         if PyThread_get_thread_ident() != self._owner:
             self._wrong_thread()
         if type(id) is not int:
-            if isinstance(id, bool) or not hasattr(type(id), "__index__"):
-                raise TypeError(f"id must be a timer id (int), not {type(id).__name__}")
-            id = id.__index__()
+            try:
+                if isinstance(id, bool):
+                    raise TypeError
+                id = _operator_index(id)
+            except TypeError:
+                raise TypeError(f"id must be a timer id (int), not {type(id).__name__}") from None
         key = PyLong_AsLongLongAndOverflow(id, &overflow)
         if overflow or not 0 < key <= ID_MAX:
             return -1
@@ -554,8 +568,8 @@ cdef class ScopeCore:
         if isinstance(milliseconds, (str, bytes)) or not hasattr(type(milliseconds), "__float__"):
             raise TypeError(f"milliseconds must be a number, not {type(milliseconds).__name__}")
         ms = float(milliseconds)
-        if not isfinite(ms):
-            raise ValueError(f"milliseconds must be finite, got {ms!r}")
+        if not isfinite(ms) or abs(ms) > MAX_TIME_MS:
+            raise ValueError(f"milliseconds must be finite and within 2**53, got {ms!r}")
         # 1-2. A key of our own; numeric keys belong to the timer initialization steps.
         if timer_key is None:
             key = _ActiveTimerKey.__new__(_ActiveTimerKey)
@@ -642,6 +656,27 @@ cdef class ScopeCore:
         keys.sort()
         keys.extend(self._run_keys)
         return keys
+
+    def _check(self):
+        """Assert the scope's invariants (tests): the wheel's, and that every id in the
+        map names a live slot holding that id, with the unref'd count in step."""
+        cdef uint32_t pos = 0
+        cdef int32_t key, slot
+        cdef Py_ssize_t unrefd = 0
+        self._wheel._check()
+        while tc_idmap_next(&self._ids, &pos, &key, &slot):
+            if slot < 0 or <uint32_t>slot >= self._cap or self._slots[slot].id != key \
+                    or not self._slots[slot].flags & F_LIVE:
+                raise AssertionError(f"map of active timers: id {key} -> bad slot {slot}")
+            if self._slots[slot].flags & F_UNREF:
+                unrefd += 1
+        for k, slot in self._run_keys.items():
+            if not self._slots[slot].flags & F_RUNSTEPS or self._objs[2 * slot + 1] is not k:
+                raise AssertionError(f"map of active timers: key {k!r} -> bad slot {slot}")
+            if self._slots[slot].flags & F_UNREF:
+                unrefd += 1
+        if unrefd != self._unrefd:
+            raise AssertionError(f"unref'd count {self._unrefd}, found {unrefd}")
 
     def _active_len(self):
         return self._ids.len + len(self._run_keys)
@@ -815,6 +850,8 @@ cdef class ScopeCore:
     cdef Py_ssize_t _run_batch(self) except -1:
         cdef Py_ssize_t n = 0
         while self._batch_pos < self._batch.len and not self._closed:
+            if self.timer_tasks_run == self._task_limit:
+                raise TaskLimitReached()   # before the task: the rest stay for next time
             self._batch_pos += 1       # first: an exception leaves the rest for next time
             self.timer_tasks_run += 1
             self._run_timer_task(self._batch.data[self._batch_pos - 1])
@@ -827,6 +864,10 @@ cdef class ScopeCore:
         fail (-1: stop injecting)."""
         global tc_fail_countdown
         tc_fail_countdown = k
+
+    def _set_task_limit(self, long long limit):
+        """run_all: raise TaskLimitReached once timer_tasks_run reaches ``limit`` (-1: off)."""
+        self._task_limit = limit
 
     def _set_next_id(self, int32_t id):
         """Tests: the id counter's next candidate (to reach the 2**31 - 1 wrap)."""

@@ -10,6 +10,7 @@ import numpy as np
 cdef extern from "faults.h":
     long long tc_fail_countdown
 from collections import namedtuple
+from operator import index as _operator_index
 
 cnp.import_array()
 
@@ -29,6 +30,14 @@ cdef object lateness_stats(const tc_lat *h):
                          h.max_ms, h.sum_ms / h.count)
 
 
+cdef object _index(object value, str name):
+    """operator.index(value), with a TypeError that names the argument."""
+    try:
+        return _operator_index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer, not {type(value).__name__}") from None
+
+
 cdef inline double _as_ms(object value, str name) except? -1.0:
     """A finite float from a number, naming the argument on bad input."""
     cdef double d
@@ -37,7 +46,10 @@ cdef inline double _as_ms(object value, str name) except? -1.0:
     else:
         if isinstance(value, (str, bytes)) or not hasattr(value, "__float__") and not hasattr(value, "__index__"):
             raise TypeError(f"{name} must be a number of milliseconds, not {type(value).__name__}")
-        d = float(value)
+        try:
+            d = float(value)
+        except (TypeError, OverflowError) as exc:
+            raise type(exc)(f"{name} must be a number of milliseconds: {exc}") from None
     if not isfinite(d):
         raise ValueError(f"{name} must be finite, got {d!r}")
     return d
@@ -48,17 +60,13 @@ cdef inline int64_t _as_handle(object handle) except? -1:
     cdef int overflow = 0
     cdef long long h
     if type(handle) is not int:
-        if not hasattr(handle, "__index__"):
-            raise TypeError(f"handle must be an integer, not {type(handle).__name__}")
-        handle = handle.__index__()
+        handle = _index(handle, "handle")
     h = PyLong_AsLongLongAndOverflow(handle, &overflow)
     return 0 if overflow else h
 
 
 cdef inline int _as_ordering(object ordering_id) except -1:
-    if type(ordering_id) is not int and not hasattr(ordering_id, "__index__"):
-        raise TypeError(f"ordering_id must be an integer, not {type(ordering_id).__name__}")
-    cdef object o = ordering_id.__index__()
+    cdef object o = ordering_id if type(ordering_id) is int else _index(ordering_id, "ordering_id")
     if not 0 <= o <= TW_MAX_ORDERING:
         raise ValueError(f"ordering_id must be in 0..{TW_MAX_ORDERING}, got {o}")
     return <int>o
@@ -332,14 +340,17 @@ cdef class TimerWheel:
 
 cdef cnp.ndarray _as_array(object values, object dtype, str name, str kinds):
     """A 1-d C-contiguous array of dtype; TypeError naming the argument otherwise.
-    An ndarray whose dtype kind is not in ``kinds`` is rejected, not silently cast."""
+    Values whose natural dtype kind is not in ``kinds`` (floats for handles, strings,
+    objects, ints beyond int64) are rejected, not silently cast."""
     cdef cnp.ndarray arr
-    if isinstance(values, np.ndarray) and values.dtype.kind not in kinds:
-        raise TypeError(f"{name} must not have dtype {values.dtype}")
     try:
-        arr = np.ascontiguousarray(values, dtype=dtype)
-    except (TypeError, ValueError) as exc:
+        arr = np.asarray(values)
+    except (TypeError, ValueError, OverflowError) as exc:
         raise TypeError(f"{name} must be a 1-d array of numbers: {exc}") from None
     if arr.ndim != 1:
         raise TypeError(f"{name} must be 1-dimensional, got {arr.ndim} dimensions")
-    return arr
+    if arr.dtype.kind not in kinds and arr.shape[0]:
+        raise TypeError(f"{name} must not have dtype {arr.dtype}")
+    if arr.dtype.kind == "u" and dtype is np.int64 and arr.shape[0] and arr.max() > 0x7FFFFFFFFFFFFFFF:
+        raise TypeError(f"{name} has values beyond int64")
+    return np.ascontiguousarray(arr, dtype=dtype)
