@@ -168,32 +168,7 @@ def test_a_callback_that_clears_itself_and_sets_new_ones(scope):
     assert order == [10.0, ("again", 10.0)] and scope.count_timers() == 0
 
 
-def test_run_inside_a_callback_is_refused_and_reported(scope):
-    scope.setTimeout(scope.run, 1)
-    ran = []
-    scope.setTimeout(ran.append, 2, "after")
-    scope.run()
-    assert isinstance(scope.errors[0], RuntimeError) and ran == ["after"]
-
-
-def test_keyboard_interrupt_halfway_through_a_batch_loses_and_repeats_nothing(scope):
-    ran = []
-
-    def interrupt():
-        ran.append("interrupt")
-        raise KeyboardInterrupt
-
-    for n in range(5):
-        scope.setTimeout(ran.append, 10, n)
-    scope.setTimeout(interrupt, 10)
-    for n in range(5, 10):
-        scope.setTimeout(ran.append, 10, n)
-    with pytest.raises(KeyboardInterrupt):
-        scope.run()
-    assert ran == [0, 1, 2, 3, 4, "interrupt"]
-    scope.run()                                   # resumes where it stopped
-    assert ran == [0, 1, 2, 3, 4, "interrupt", 5, 6, 7, 8, 9]
-    assert scope.count_timers() == 0
+# run() inside a callback and KeyboardInterrupt halfway through a batch: tests/test_loop.py
 
 
 def test_del_of_a_handler_that_reenters_the_scope(scope):
