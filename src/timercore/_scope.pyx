@@ -15,7 +15,7 @@ from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t
 from libc.math cimport isfinite, INFINITY
 
 from timercore._clock cimport Clock, VirtualClock
-from timercore._wheel cimport (TimerWheel, lateness_stats, tc_lat_free, tc_lat_get,
+from timercore._wheel cimport (TimerWheel, lateness_stats, tc_lat, tc_lat_free, tc_lat_get,
                                tc_lat_record, tc_lat_reset, tc_lat_table, tw_advance,
                                tw_cancel, tw_count, tw_next_expiry, tw_out, tw_out_free,
                                tw_rearm, tw_release, tw_reschedule, tw_slot_deadline,
@@ -540,8 +540,11 @@ cdef class ScopeCore:
         return ids[order], deadlines[order] + self._suspended_total, orderings[order]
 
     def _lateness_of(self, str ordering_identifier):
+        cdef const tc_lat *h = NULL
         o = self._orderings.get(ordering_identifier)
-        return lateness_stats(NULL if o is None else tc_lat_get(&self._lateness, <uint16_t>o))
+        if o is not None:
+            h = tc_lat_get(&self._lateness, <uint16_t>o)
+        return lateness_stats(h)
 
     def reset_lateness_stats(self):
         """Forget the lateness recorded so far."""

@@ -8,6 +8,7 @@ cdef extern from "lateness.h" nogil:
         double sum_ms
         double max_ms
     ctypedef struct tc_lat_table:
+        tc_lat **by_ordering
         uint32_t cap
     int tc_lat_record(tc_lat_table *t, uint16_t ordering, double late_ms)
     const tc_lat *tc_lat_get(const tc_lat_table *t, uint16_t ordering)

@@ -5,14 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static inline uint32_t bucket_of(uint64_t us) {
-    if (us < TC_LAT_SUB) return (uint32_t)us;
-    int e = 63 - __builtin_clzll(us);
-    if (e > TC_LAT_MAX_EXP) return TC_LAT_BUCKETS - 1;
-    uint32_t sub = (uint32_t)(us >> (e - TC_LAT_SUB_BITS)) & (TC_LAT_SUB - 1);
-    return TC_LAT_SUB + (uint32_t)(e - TC_LAT_SUB_BITS) * TC_LAT_SUB + sub;
-}
-
 /* [lo, hi) of a bucket, in microseconds. */
 static void bucket_bounds(uint32_t b, double *lo, double *hi) {
     if (b < TC_LAT_SUB) {
@@ -27,29 +19,18 @@ static void bucket_bounds(uint32_t b, double *lo, double *hi) {
     *hi = (TC_LAT_SUB + sub + 1) * unit;
 }
 
-int tc_lat_record(tc_lat_table *t, uint16_t ordering, double late_ms) {
+tc_lat *tc_lat_slot(tc_lat_table *t, uint16_t ordering) {
     if (ordering >= t->cap) {
         uint32_t cap = t->cap ? t->cap : 4;
         while (cap <= ordering) cap *= 2;
         tc_lat **p = realloc(t->by_ordering, cap * sizeof(tc_lat *));
-        if (!p) return -1;
+        if (!p) return NULL;
         memset(p + t->cap, 0, (cap - t->cap) * sizeof(tc_lat *));
         t->by_ordering = p;
         t->cap = cap;
     }
-    tc_lat *h = t->by_ordering[ordering];
-    if (!h) {
-        h = calloc(1, sizeof(tc_lat));
-        if (!h) return -1;
-        t->by_ordering[ordering] = h;
-    }
-    if (!(late_ms > 0)) late_ms = 0;   /* NaN too */
-    double us = late_ms * 1000.0;
-    h->buckets[bucket_of(us >= 1.8e19 ? UINT64_MAX : (uint64_t)us)]++;
-    h->count++;
-    h->sum_ms += late_ms;
-    if (late_ms > h->max_ms) h->max_ms = late_ms;
-    return 0;
+    if (!t->by_ordering[ordering]) t->by_ordering[ordering] = calloc(1, sizeof(tc_lat));
+    return t->by_ordering[ordering];
 }
 
 const tc_lat *tc_lat_get(const tc_lat_table *t, uint16_t ordering) {

@@ -5,6 +5,7 @@
 #ifndef TIMERCORE_LATENESS_H
 #define TIMERCORE_LATENESS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define TC_LAT_SUB_BITS 4
@@ -24,9 +25,30 @@ typedef struct tc_lat_table {
     uint32_t cap;
 } tc_lat_table;
 
-/* Record one lateness (ms; negative counts as 0). -1 if a new histogram cannot be
- * allocated (the sample is dropped; nothing else changes). */
-int tc_lat_record(tc_lat_table *t, uint16_t ordering, double late_ms);
+/* The histogram of an ordering id, allocated on first use; NULL if it cannot be. */
+tc_lat *tc_lat_slot(tc_lat_table *t, uint16_t ordering);
+
+static inline uint32_t tc_lat_bucket(uint64_t us) {
+    if (us < TC_LAT_SUB) return (uint32_t)us;
+    int e = 63 - __builtin_clzll(us);
+    if (e > TC_LAT_MAX_EXP) return TC_LAT_BUCKETS - 1;
+    uint32_t sub = (uint32_t)(us >> (e - TC_LAT_SUB_BITS)) & (TC_LAT_SUB - 1);
+    return TC_LAT_SUB + (uint32_t)(e - TC_LAT_SUB_BITS) * TC_LAT_SUB + sub;
+}
+
+/* Record one lateness (ms; negative and NaN count as 0). Inline: it runs once per fired
+ * timer. -1 if a new histogram cannot be allocated (the sample is dropped). */
+static inline int tc_lat_record(tc_lat_table *t, uint16_t ordering, double late_ms) {
+    tc_lat *h = ordering < t->cap ? t->by_ordering[ordering] : NULL;
+    if (__builtin_expect(h == NULL, 0) && (h = tc_lat_slot(t, ordering)) == NULL) return -1;
+    if (!(late_ms > 0)) late_ms = 0;
+    double us = late_ms * 1000.0;
+    h->buckets[tc_lat_bucket(us >= 1.8e19 ? UINT64_MAX : (uint64_t)us)]++;
+    h->count++;
+    h->sum_ms += late_ms;
+    if (late_ms > h->max_ms) h->max_ms = late_ms;
+    return 0;
+}
 /* The histogram of an ordering id, or NULL if it never recorded. */
 const tc_lat *tc_lat_get(const tc_lat_table *t, uint16_t ordering);
 /* The q-quantile (0..1) in ms: the midpoint of its bucket, never above the maximum. */
