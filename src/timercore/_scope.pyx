@@ -459,6 +459,7 @@ cdef class ScopeCore:
             return -1
         return tc_idmap_get(&self._ids, <int32_t>key)
 
+    @cython.binding(False)                    # a plain method descriptor, called as
     @cython.always_allow_keywords(False)      # METH_O: the cheapest call (one per packet)
     def refresh(self, id):
         """Re-arm a pending timer with its own timeout, counted from now; it keeps its id
