@@ -23,6 +23,7 @@ CASES = {
     "wheel_reschedule": b.wheel_refresh,
     "window_refresh": b.window_refresh,
     "window_refresh_hot": b.functools.partial(b.window_refresh, hot=True),
+    "window_refresh_many_hot": b.functools.partial(b.window_refresh_many, hot=True),
     "asyncio_cancel_call_later": b._loop_refresh(b.asyncio.new_event_loop),
     "asyncio_cancel_call_later_hot": b._loop_refresh(b.asyncio.new_event_loop, hot=True),
     "wheel_idle_timeout_mix": b.wheel_idle,

@@ -130,3 +130,26 @@ def test_unrefd_timer_does_not_hold_run_async(clock):
         return fired
 
     assert asyncio.run(main()) == ["soon"]
+
+
+def test_refresh_many_is_refresh_for_each_id(scope):
+    import numpy as np
+    fired = []
+    ids = [scope.setTimeout(fired.append, 100, n) for n in range(5)]
+    scope.run_for(40)
+    stale = scope.setTimeout(lambda: None, 1)
+    scope.run_for(1)                                # `stale` fired: no longer pending
+    assert scope.refresh_many(np.array([ids[1], ids[3], stale, 0, -5, 2**40])) == 2
+    assert scope.refresh_many([ids[0]]) == 1 and scope.refresh_many([]) == 0
+    scope.run()
+    assert fired == [2, 4, 1, 3, 0]                 # 1 and 3 at 141, then 0 at 141 after them
+    assert [scope.now()] == [141.0]
+
+
+def test_refresh_many_rejects_non_integer_ids(scope):
+    import numpy as np
+    import pytest
+    with pytest.raises(TypeError, match="ids"):
+        scope.refresh_many(np.array([1.5]))
+    with pytest.raises(TypeError, match="ids"):
+        scope.refresh_many([[1, 2]])

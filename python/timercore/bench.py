@@ -152,6 +152,16 @@ def window_refresh(n: int, hot: bool = False) -> int:
     return _timed(lambda: _drain(map(w.refresh, targets)))
 
 
+def window_refresh_many(n: int, hot: bool = False, batch: int = 1000) -> int:
+    """refresh_many over batches of ids (the ids that got packets in one loop turn)."""
+    clock, w, ts = _window(n)
+    ids = np.array(list(map(w.setTimeout, itertools.repeat(_noop, n), ts)), dtype=np.int64)
+    targets = ids[np.array(_refresh_order(n, hot))]
+    batches = [targets[k:k + batch] for k in range(0, n, batch)]
+    clock.advance(REFRESH_MS)
+    return _timed(lambda: _drain(map(w.refresh_many, batches)))
+
+
 def _loop_refresh(factory, hot: bool = False):
     """What asyncio code does instead of refresh: cancel the handle, schedule anew."""
     def refresh(n: int) -> int:
@@ -519,6 +529,10 @@ def cases(peers: set[str]) -> tuple[list[Case], list[str]]:
         Case("refresh", "Window.refresh", window_refresh, max_n=big),
         Case("refresh (1 % active)", "Window.refresh",
              functools.partial(window_refresh, hot=True), max_n=big),
+        Case("refresh", "Window.refresh_many (batches of 1,000)", window_refresh_many,
+             max_n=big),
+        Case("refresh (1 % active)", "Window.refresh_many (batches of 1,000)",
+             functools.partial(window_refresh_many, hot=True), max_n=big),
         Case("fire over 1 s", "Window (virtual clock)", window_spread, cpu=True),
         Case("idle-timeout mix", "Window", window_idle),
         Case("idle callbacks (post + run)", "Window.requestIdleCallback",

@@ -481,6 +481,50 @@ cdef class ScopeCore:
             self._wake()
         return rc != 0
 
+    def refresh_many(self, ids):
+        """``refresh`` for many ids at once (a 1-d array or sequence of ints): the loop
+        runs in C, no Python call per id. Returns how many were re-armed; ids that name
+        no pending timer are skipped, as ``refresh`` would return False for them."""
+        cdef cnp.ndarray arr
+        cdef const int64_t[::1] v
+        cdef Py_ssize_t i, n
+        cdef int64_t key
+        cdef int32_t slot
+        cdef int rc
+        cdef long long done = 0
+        cdef double now, deadline, earliest = INFINITY
+        if PyThread_get_thread_ident() != self._owner:
+            self._wrong_thread()
+        try:
+            arr = np.asarray(ids)
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise TypeError(f"ids must be a 1-d array of timer ids: {exc}") from None
+        if arr.ndim != 1 or (arr.shape[0] and arr.dtype.kind not in "iu"):
+            raise TypeError(f"ids must be a 1-d array of integers, not {arr.dtype} "
+                            f"with {arr.ndim} dimensions")
+        v = np.ascontiguousarray(arr, dtype=np.int64)
+        n = v.shape[0]
+        now = self._now()
+        for i in range(n):
+            key = v[i]
+            if not 0 < key <= ID_MAX:
+                continue
+            slot = tc_idmap_get(&self._ids, <int32_t>key)
+            if slot < 0:
+                continue
+            deadline = now + self._slots[slot].timeout
+            rc = tw_reschedule(&self._wheel._w, tw_slot_handle(&self._wheel._w, slot), deadline)
+            if rc < 0:
+                raise MemoryError()     # the ids before this one are re-armed
+            if rc:
+                done += 1
+                if deadline < earliest:
+                    earliest = deadline
+        if self._wake is not None and earliest < self._armed_ms:
+            self._armed_ms = earliest
+            self._wake()
+        return done
+
     def unref(self, id):
         """Let ``run()`` (and ``run_async()``) return while this timer is still pending:
         it fires only if the loop runs for other reasons. True if ``id`` is a live timer."""
