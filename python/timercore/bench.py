@@ -162,23 +162,21 @@ def window_refresh_many(n: int, hot: bool = False, batch: int = 1000) -> int:
     return _timed(lambda: _drain(map(w.refresh_many, batches)))
 
 
-def _loop_refresh(factory, hot: bool = False):
+def loop_refresh(factory, n: int, hot: bool = False) -> int:
     """What asyncio code does instead of refresh: cancel the handle, schedule anew."""
-    def refresh(n: int) -> int:
-        loop = _asyncio_loop(factory)
-        delays = [d / 1000.0 for d in _deadlines(n)]
-        hs = list(map(loop.call_later, delays, itertools.repeat(_noop, n)))
-        later = loop.call_later
+    loop = _asyncio_loop(factory)
+    delays = [d / 1000.0 for d in _deadlines(n)]
+    hs = list(map(loop.call_later, delays, itertools.repeat(_noop, n)))
+    later = loop.call_later
 
-        def rearm(i: int) -> None:
-            hs[i].cancel()
-            hs[i] = later(delays[i], _noop)
-        order = _refresh_order(n, hot)
-        elapsed = _timed(lambda: _drain(map(rearm, order)))
-        _drain(h.cancel() for h in hs)
-        loop.close()
-        return elapsed
-    return refresh
+    def rearm(i: int) -> None:
+        hs[i].cancel()
+        hs[i] = later(delays[i], _noop)
+    order = _refresh_order(n, hot)
+    elapsed = _timed(lambda: _drain(map(rearm, order)))
+    _drain(h.cancel() for h in hs)
+    loop.close()
+    return elapsed
 
 
 def _asyncio_loop(factory: Callable[[], asyncio.AbstractEventLoop]):
@@ -497,6 +495,12 @@ def _uvloop_factory():
     return uvloop.new_event_loop
 
 
+def _refresh_cases(peer: str, scenario: Callable, max_n: int | None) -> list[Case]:
+    """Both refresh scenarios for one peer, from ``scenario(n, hot=...)``."""
+    return [Case(name, peer, functools.partial(scenario, hot=hot), max_n=max_n)
+            for name, hot in (("refresh", False), ("refresh (1 % active)", True))]
+
+
 def cases(peers: set[str]) -> tuple[list[Case], list[str]]:
     """Every (scenario, peer) to run, and the names of requested peers not installed."""
     from timercore import aio
@@ -515,9 +519,7 @@ def cases(peers: set[str]) -> tuple[list[Case], list[str]]:
         Case("cancel", "TimerWheel.cancel", wheel_cancel, max_n=big),
         Case("cancel", "TimerWheel.cancel_many", wheel_bulk_cancel, max_n=big),
         Case("fire backlog", "TimerWheel.advance", wheel_fire, max_n=big),
-        Case("refresh", "TimerWheel.reschedule", wheel_refresh, max_n=big),
-        Case("refresh (1 % active)", "TimerWheel.reschedule",
-             functools.partial(wheel_refresh, hot=True), max_n=big),
+        *_refresh_cases("TimerWheel.reschedule", wheel_refresh, big),
         Case("fire over 1 s", "TimerWheel.advance (1 ms steps)", wheel_spread, cpu=True,
              max_n=big),
         Case("idle-timeout mix", "TimerWheel", wheel_idle, max_n=big),
@@ -526,13 +528,8 @@ def cases(peers: set[str]) -> tuple[list[Case], list[str]]:
         Case("schedule", "Window.setTimeout", window_schedule, max_n=big),
         Case("cancel", "Window.clearTimeout", window_cancel, max_n=big),
         Case("fire backlog", "Window (task + checkpoint)", window_fire, max_n=big),
-        Case("refresh", "Window.refresh", window_refresh, max_n=big),
-        Case("refresh (1 % active)", "Window.refresh",
-             functools.partial(window_refresh, hot=True), max_n=big),
-        Case("refresh", "Window.refresh_many (batches of 1,000)", window_refresh_many,
-             max_n=big),
-        Case("refresh (1 % active)", "Window.refresh_many (batches of 1,000)",
-             functools.partial(window_refresh_many, hot=True), max_n=big),
+        *_refresh_cases("Window.refresh", window_refresh, big),
+        *_refresh_cases("Window.refresh_many (batches of 1,000)", window_refresh_many, big),
         Case("fire over 1 s", "Window (virtual clock)", window_spread, cpu=True),
         Case("idle-timeout mix", "Window", window_idle),
         Case("idle callbacks (post + run)", "Window.requestIdleCallback",
@@ -547,10 +544,8 @@ def cases(peers: set[str]) -> tuple[list[Case], list[str]]:
             out += [Case("schedule", f"{name} call_at", _loop_schedule(factory), max_n=n_max),
                     Case("cancel", f"{name} cancel", _loop_cancel(factory), max_n=n_max),
                     Case("fire backlog", f"{name} loop", _loop_fire(factory), max_n=n_max),
-                    Case("refresh", f"{name} cancel + call_later", _loop_refresh(factory),
-                         max_n=n_max),
-                    Case("refresh (1 % active)", f"{name} cancel + call_later",
-                         _loop_refresh(factory, hot=True), max_n=n_max),
+                    *_refresh_cases(f"{name} cancel + call_later",
+                                    functools.partial(loop_refresh, factory), n_max),
                     Case("fire over 1 s", f"{name} loop (real time)", _loop_spread(factory),
                          cpu=True),
                     Case("idle-timeout mix", name, _loop_idle(factory)),
