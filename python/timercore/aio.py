@@ -16,12 +16,14 @@ other scopes and coroutines go on).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import math
 import selectors as _selectors
-from asyncio import base_events as _base_events
-from typing import Any
+from typing import Any, Callable, Coroutine, TypeVar
 
-from timercore._aio import TimerTable
+from timercore._aio import TimerHandle, WheelTimers, selector_run_once
+
+_T = TypeVar("_T")
 
 
 IDLE_RETRY_MS = 1.0    # how soon to look again for an idle asyncio loop
@@ -157,18 +159,67 @@ class AsyncioHost:
         self._finish_waiters()
 
 
-# -- WheelEventLoop ---------------------------------------------------------------------------
+# -- loops whose timers run on the wheel ----------------------------------------------------
 
-_MAXIMUM_SELECT_TIMEOUT = 24 * 3600
+IO_LOOPS = ("asyncio", "uvloop", "rloop")
 
 
-class WheelEventLoop(asyncio.SelectorEventLoop):
+def _attach(loop: Any, timers: WheelTimers) -> None:
+    """Make the wheel the loop's timers: its call_at / call_later become the compiled
+    methods of ``timers`` (instance attributes, so no Python frame runs in between)."""
+    loop._wheel_timers = timers
+    loop.call_at = timers.call_at
+    loop.call_later = timers.call_later
+
+
+class _WheelTimersMixin:
+    """What every timercore loop adds to its base loop (the I/O is the base's)."""
+
+    _wheel_timers: WheelTimers | None = None    # None while the base loop initialises
+
+    def call_at(self, when: float, callback: Callable[..., object], *args: Any,
+                context: contextvars.Context | None = None) -> TimerHandle:
+        """As asyncio's call_at, on the wheel: O(1). (Each loop's own ``call_at`` is the
+        compiled ``WheelTimers.call_at``; this is for calls through the class.)"""
+        return self._timers().call_at(when, callback, *args, context=context)
+
+    def call_later(self, delay: float, callback: Callable[..., object], *args: Any,
+                   context: contextvars.Context | None = None) -> TimerHandle:
+        """As asyncio's call_later, on the wheel: O(1)."""
+        return self._timers().call_later(delay, callback, *args, context=context)
+
+    def _timers(self) -> WheelTimers:
+        assert self._wheel_timers is not None
+        return self._wheel_timers
+
+    def pending_timers(self) -> int:
+        """How many timers are scheduled (cancelled ones are gone at once)."""
+        return len(self._timers())
+
+    def set_debug(self, enabled: bool) -> None:
+        super().set_debug(enabled)  # type: ignore[misc]
+        if self._wheel_timers is not None:
+            self._wheel_timers.debug = bool(enabled)
+
+    def close(self) -> None:
+        if self.is_running():  # type: ignore[attr-defined]
+            raise RuntimeError("Cannot close a running event loop")
+        # Cancels every pending timer and lets go of the loop: a closed loop is freed by
+        # reference counting, as asyncio's is.
+        if self._wheel_timers is not None:
+            self._wheel_timers.close()
+        super().close()  # type: ignore[misc]
+
+
+class WheelEventLoop(_WheelTimersMixin, asyncio.SelectorEventLoop):
     """A drop-in asyncio event loop whose call_at / call_later (and so asyncio.sleep,
-    wait_for, asyncio.timeout, ...) run on timercore's timing wheel.
+    wait_for, asyncio.timeout, ...) run on timercore's timing wheel, compiled end to end;
+    the I/O is asyncio's selector loop.
 
     Differences from asyncio's loop, all deliberate (see docs/asyncio.md):
     - timers with equal ``when`` run in the order they were scheduled (asyncio leaves it
-      undefined);
+      undefined), and never before ``when`` (asyncio runs them up to one clock
+      resolution early);
     - ``handle.cancel()`` removes the timer at once: no cancelled handles linger;
     - handles are ``timercore._aio.TimerHandle`` (duck-typed like asyncio.TimerHandle,
       as uvloop's are), not instances of ``asyncio.TimerHandle``;
@@ -176,118 +227,89 @@ class WheelEventLoop(asyncio.SelectorEventLoop):
       timer whenever no I/O is ready and nothing is runnable.
     """
 
+    _run_once = selector_run_once      # compiled: asyncio's iteration, the wheel for the heap
+
     def __init__(self, selector: _selectors.BaseSelector | None = None, *,
                  clock: Any = None) -> None:
         from timercore.clocks import VirtualClock
-        self._virtual = None
-        self._timers = None
         super().__init__(selector)
         if clock is not None and not isinstance(clock, VirtualClock):
-            super().close()
+            self.close()
             raise TypeError("clock must be a timercore.VirtualClock (or None for real "
                             f"time), not {type(clock).__name__}")
         self._virtual = clock
-        self._timers = TimerTable(self, self.time())
+        timers = WheelTimers(self, clock=clock)
+        _attach(self, timers)
+        self.time = timers.time        # type: ignore[method-assign]
 
     def time(self) -> float:
-        if self._virtual is not None:
-            return self._virtual.now() / 1000.0
-        return super().time()
+        return self._timers().time()
 
-    def call_at(self, when, callback, *args, context=None):
-        """As asyncio's call_at, on the wheel. O(1)."""
-        if when is None:
-            raise TypeError("when cannot be None")
-        self._check_closed()
-        if self._debug:
-            self._check_thread()
-            self._check_callback(callback, "call_at")
-        return self._timers.call_at(when, callback, args, context)
 
-    def call_later(self, delay, callback, *args, context=None):
-        """As asyncio's call_later, on the wheel. O(1)."""
-        if delay is None:
-            raise TypeError("delay must not be None")
-        return self.call_at(self.time() + delay, callback, *args, context=context)
+_foreign_classes: dict[str, type] = {}
 
-    def pending_timers(self) -> int:
-        """How many timers are scheduled (cancelled ones are gone at once)."""
-        return len(self._timers)
 
-    def close(self) -> None:
-        if self.is_running():
-            raise RuntimeError("Cannot close a running event loop")
-        if not self.is_closed() and self._timers is not None:
-            self._timers.clear()
-        super().close()
-
-    def _run_once(self) -> None:
-        """One loop iteration: asyncio's, with the wheel in place of the heap."""
-        ready = self._ready
-        timers = self._timers
-        timeout = None
-        if ready or self._stopping:
-            timeout = 0
+def _foreign_loop_class(io: str) -> type:
+    """A loop class of ``io``'s (uvloop, rloop) whose timers run on the wheel, driven by
+    one native timer of that loop armed at the wheel's next expiry."""
+    cls = _foreign_classes.get(io)
+    if cls is not None:
+        return cls
+    try:
+        if io == "uvloop":
+            import uvloop
+            base: type = uvloop.Loop
         else:
-            nxt = timers.next_when()
-            if nxt is not None:
-                timeout = min(max(0.0, nxt - self.time()), _MAXIMUM_SELECT_TIMEOUT)
-            if self._virtual is not None and timeout:
-                # Autojump: poll I/O; if nothing is ready, virtual time moves to the timer.
-                events = self._selector.select(0)
-                if events:
-                    self._process_events(events)
-                else:
-                    self._virtual._jump_to_ms(nxt * 1000.0)
-                timeout = 0
-        events = self._selector.select(timeout)
-        self._process_events(events)
-        events = None
-        end_time = self.time() + self._clock_resolution
-        if self._debug:
-            timers.pop_due(end_time, ready)      # through _ready, for the debug timing
-        else:
-            timers.collect_due(end_time)         # run below, after what is ready now
-        # Run what is ready now; callbacks they schedule wait for the next iteration.
-        ntodo = len(ready)
-        tracebacks = timers.tracebacks
-        for _ in range(ntodo):
-            handle = ready.popleft()
-            if handle._cancelled:
-                continue
-            if self._debug:
-                try:
-                    self._current_handle = handle
-                    t0 = self.time()
-                    handle._run()
-                    dt = self.time() - t0
-                    if dt >= self.slow_callback_duration:
-                        _base_events.logger.warning("Executing %s took %.3f seconds",
-                                                    _base_events._format_handle(handle), dt)
-                finally:
-                    self._current_handle = None
-                    if tracebacks:
-                        tracebacks.pop(id(handle), None)
-            else:
-                handle._run()
-        handle = None
-        if not self._debug:
-            timers.run_collected(ready)
+            import rloop
+            base = rloop.RLoop
+    except ImportError:
+        raise ImportError(f"io={io!r} needs {io}: pip install 'timercore[{io}]'") from None
+    native_call_later = base.call_later
+
+    def __init__(self: Any) -> None:
+        base.__init__(self)
+        _attach(self, WheelTimers(self, time_fn=self.time,
+                                  native_call_later=native_call_later))
+
+    cls = type(f"Wheel{base.__name__}", (_WheelTimersMixin, base), {
+        "__init__": __init__, "__module__": __name__,
+        "__doc__": f"{base.__module__}.{base.__name__} with its timers on timercore's wheel."})
+    _foreign_classes[io] = cls
+    return cls
 
 
-def new_event_loop(*, clock: Any = None) -> WheelEventLoop:
-    """A new WheelEventLoop (``clock=VirtualClock()`` for virtual time)."""
-    return WheelEventLoop(clock=clock)
+def new_event_loop(*, clock: Any = None, io: str = "asyncio") -> asyncio.AbstractEventLoop:
+    """A new event loop whose timers run on the wheel, on the I/O of ``io``: "asyncio"
+    (a WheelEventLoop; ``clock=VirtualClock()`` for virtual time), "uvloop" or "rloop"
+    (installed with the extras of those names)."""
+    if io == "asyncio":
+        return WheelEventLoop(clock=clock)
+    if io not in IO_LOOPS:
+        raise ValueError(f"io must be one of {', '.join(map(repr, IO_LOOPS))}, not {io!r}")
+    if clock is not None:
+        raise ValueError(f"clock= (virtual time) needs io='asyncio', not io={io!r}")
+    loop: asyncio.AbstractEventLoop = _foreign_loop_class(io)()
+    return loop
 
 
-def run(main, *, debug: bool | None = None, clock: Any = None):
-    """Like asyncio.run / uvloop.run, on a WheelEventLoop."""
-    with asyncio.Runner(debug=debug, loop_factory=lambda: new_event_loop(clock=clock)) as runner:
+def run(main: Coroutine[Any, Any, _T], *, debug: bool | None = None, clock: Any = None,
+        io: str = "asyncio") -> _T:
+    """Like asyncio.run / uvloop.run, on a loop from ``new_event_loop(clock=, io=)``."""
+    with asyncio.Runner(debug=debug,
+                        loop_factory=lambda: new_event_loop(clock=clock, io=io)) as runner:
         return runner.run(main)
 
 
-class EventLoopPolicy(asyncio.DefaultEventLoopPolicy):
-    """An event-loop policy whose new loops are WheelEventLoops."""
+def __getattr__(name: str) -> Any:
+    # The policy class is made on first use: asyncio's policy system is deprecated from
+    # Python 3.14, and importing timercore.aio must not touch it (loop_factory= is the way).
+    if name == "EventLoopPolicy":
+        class EventLoopPolicy(asyncio.DefaultEventLoopPolicy):
+            """An event-loop policy whose new loops are WheelEventLoops."""
 
-    def new_event_loop(self) -> WheelEventLoop:
-        return new_event_loop()
+            def new_event_loop(self) -> asyncio.AbstractEventLoop:
+                return new_event_loop()
+
+        globals()[name] = EventLoopPolicy
+        return EventLoopPolicy
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,222 +1,419 @@
-"""The compiled half of timercore.aio.WheelEventLoop: its TimerHandle and the table that
-maps the timing wheel's slots to handles.
+"""The compiled timers of timercore's asyncio loops: ``call_at``, ``call_later``,
+``TimerHandle.cancel()`` and the firing of due timers, on the timing wheel.
 
-A pending timer costs one TimerHandle (asyncio's semantics: when(), cancel(),
-cancelled(), get_context()), one list slot and one 32-byte wheel entry. Cancelling
-removes it from the wheel at once (asyncio keeps cancelled handles queued until more
-than half are cancelled).
+One ``WheelTimers`` per loop. The loop's ``call_at`` / ``call_later`` *are* its bound
+methods (set on the loop instance), so no Python frame of timercore's runs between the
+caller and the wheel. A pending timer costs one ``TimerHandle`` (64 bytes, not tracked by
+the garbage collector), one pointer in ``slots`` and one 32-byte wheel entry.
+
+Contexts: asyncio gives every handle its own copy of the current context. Copies made in
+a row from an unchanged context are equal, so a handle scheduled without ``context=``
+shares the last equal snapshot (``ctx_cache``) and runs in a fresh copy of it: what the
+callback sets stays in that copy, as with asyncio, and a pending timer carries no Context
+object of its own.
+
+Firing: ``collect_due(now)`` takes every timer with ``when <= now`` (never earlier) off
+the wheel, in (when, FIFO) order; ``run_due()`` runs them. A handle not yet run when a
+callback raises SystemExit/KeyboardInterrupt runs at the next call.
+
+Two ways to drive it: the selector loop's ``_run_once`` (``selector_run_once`` below), or
+one native timer of a foreign loop (uvloop, rloop) armed at the wheel's next expiry.
 """
 cimport cython
-from libc.math cimport INFINITY, isfinite
+from cpython.contextvars cimport PyContext_Copy, PyContext_CopyCurrent, PyContext_Enter, \
+    PyContext_Exit
+from cpython.float cimport PyFloat_AS_DOUBLE
+from cpython.mem cimport PyMem_Free, PyMem_Realloc
+from cpython.object cimport PyObject
+from cpython.ref cimport Py_DECREF, Py_INCREF, Py_XDECREF
+from libc.math cimport INFINITY, ceil, isnan
 from libc.stdint cimport int64_t, uint32_t
+from posix.time cimport CLOCK_MONOTONIC, clock_gettime, timespec
 
-from timercore._wheel cimport (TimerWheel, tw_advance, tw_cancel, tw_next_expiry, tw_out,
-                               tw_out_free)
+from timercore._clock cimport VirtualClock
+from timercore._wheel cimport TimerWheel, tw_advance, tw_cancel, tw_next_expiry, tw_out, \
+    tw_out_free, tw_release
 
-import contextvars
+import sys
+from asyncio import format_helpers
+from asyncio.log import logger as _asyncio_logger
 
 cdef tuple _NO_ARGS = ()
-import sys
-from asyncio import base_events, format_helpers
+cdef double MAXIMUM_SELECT_TIMEOUT = 24 * 3600    # as asyncio's
+
+# TimerHandle._state: where the handle is, plus one flag.
+cdef enum:
+    PENDING = 0        # in the wheel (slots holds it)
+    DUE = 1            # collected, waiting in `due` to run
+    DONE = 2           # ran
+    CANCELLED = 3
+    STATE_MASK = 3
+    SHARED_CONTEXT = 4  # _context is a shared snapshot: run in a copy of it
 
 
 @cython.freelist(256)
 @cython.final
 @cython.no_gc
 cdef class TimerHandle:
-    """A timer of WheelEventLoop: duck-types asyncio.TimerHandle.
+    """A timer of a timercore loop: duck-types asyncio.TimerHandle, as uvloop's do.
 
     Not tracked by the garbage collector (a million pending handles would otherwise make
     every full collection walk them all): a handle drops its callback, arguments and
     context once it has run or been cancelled, so no cycle through it outlives its timer.
     """
     cdef:
-        double _when                 # loop time, seconds
-        public object _callback
-        public object _args
-        public object _context
-        TimerTable _table
+        double _when_s
+        object _cb
+        tuple _cb_args
+        object _ctx
+        WheelTimers _timers
         int64_t _wheel_handle
-        public bint _cancelled
-        object _repr
+        int _state
 
     def when(self):
         """The loop time (seconds) at which the callback is scheduled."""
-        return self._when
+        return self._when_s
 
     def cancelled(self):
-        return self._cancelled
+        return (self._state & STATE_MASK) == CANCELLED
 
     def get_context(self):
-        return self._context
+        """The context the callback runs in (a copy of it, when scheduled without
+        ``context=``; see the module doc)."""
+        return self._ctx
+
+    # asyncio.Handle's attributes, read by asyncio's helpers and by debugging tools.
+    @property
+    def _when(self):
+        return self._when_s
+
+    @property
+    def _callback(self):
+        return self._cb
+
+    @property
+    def _args(self):
+        return self._cb_args
+
+    @property
+    def _context(self):
+        return self._ctx
+
+    @property
+    def _cancelled(self):
+        return (self._state & STATE_MASK) == CANCELLED
 
     @property
     def _loop(self):
-        return self._table.loop
+        return self._timers.loop
 
     @property
     def _source_traceback(self):
-        return self._table.tracebacks.get(id(self)) if self._table.tracebacks else None
+        tbs = self._timers.tracebacks
+        return tbs.get(id(self)) if tbs else None
 
     def cancel(self):
         """Cancel the call; O(1), and the timer leaves the wheel at once."""
-        if self._cancelled:
+        cdef int state = self._state & STATE_MASK
+        cdef WheelTimers t = self._timers
+        if state == CANCELLED:
             return
-        self._cancelled = True
-        if self._table.loop.get_debug():
-            self._repr = self._format()
-        self._table._remove(self)
-        self._callback = self._args = self._context = None
+        if state == PENDING:
+            t._forget_pending(self)
+        # DUE: `due` keeps its reference until run_due reaches it and skips it.
+        self._state = CANCELLED
+        if t.tracebacks:
+            t.tracebacks.pop(id(self), None)
+        if not t.debug:            # in debug mode asyncio keeps them for repr
+            self._drop()
 
     def _run(self):
-        """As asyncio.Handle._run: exceptions go to the loop's exception handler. The
-        callback, arguments and context are dropped afterwards (see the class doc)."""
+        """As asyncio.Handle._run."""
+        self._invoke()
+
+    cdef inline void _drop(self) noexcept:
+        self._cb = None
+        self._cb_args = None
+        self._ctx = None
+
+    cdef int _invoke(self) except -1:
+        """Run the callback in its context. Exceptions go to the loop's exception handler,
+        except SystemExit and KeyboardInterrupt, which propagate."""
+        cdef object ctx = self._ctx
         try:
-            self._context.run(self._callback, *self._args)
+            if self._state & SHARED_CONTEXT:
+                ctx = PyContext_Copy(ctx)
+            PyContext_Enter(ctx)
+            try:
+                if self._cb_args is _NO_ARGS:
+                    self._cb()
+                else:
+                    self._cb(*self._cb_args)
+            finally:
+                PyContext_Exit(ctx)
         except (SystemExit, KeyboardInterrupt):
+            self._finish()
             raise
         except BaseException as exc:
             self._report(exc)
-        finally:
-            if self._table.loop.get_debug():
-                self._repr = self._format()
-            self._callback = self._args = self._context = None
+        self._finish()
+        return 0
 
-    def _report(self, exc):
-        cb = format_helpers._format_callback_source(self._callback, self._args)
+    cdef inline void _finish(self) noexcept:
+        cdef WheelTimers t = self._timers
+        if t.tracebacks:
+            t.tracebacks.pop(id(self), None)
+        if not t.debug:
+            self._drop()
+
+    cdef _report(self, exc):
+        cb = format_helpers._format_callback_source(self._cb, self._cb_args)
         context = {"message": f"Exception in callback {cb}", "exception": exc,
                    "handle": self}
         tb = self._source_traceback
         if tb:
             context["source_traceback"] = tb
-        self._table.loop.call_exception_handler(context)
-
-    cdef str _format(self):
-        info = [type(self).__name__, f"when={self._when}"]
-        if self._cancelled:
-            info.append("cancelled")
-        if self._callback is not None:
-            info.append(format_helpers._format_callback_source(self._callback, self._args))
-        return "<" + " ".join(info) + ">"
+        loop = self._timers.loop
+        if loop is not None:
+            loop.call_exception_handler(context)
 
     def __repr__(self):
-        return self._repr if self._repr is not None else self._format()
+        info = [type(self).__name__]
+        if (self._state & STATE_MASK) == CANCELLED:
+            info.append("cancelled")
+        info.append(f"when={self._when_s}")
+        if self._cb is not None:
+            info.append(format_helpers._format_callback_source(self._cb, self._cb_args))
+        return "<" + " ".join(info) + ">"
 
     def __hash__(self):
-        return hash(self._when)
+        return hash(self._when_s)
 
     def __lt__(self, other):
-        return self._when < other.when()
+        return self._when_s < other.when()
+
+    def __le__(self, other):
+        return self._when_s <= other.when()
+
+    def __gt__(self, other):
+        return self._when_s > other.when()
+
+    def __ge__(self, other):
+        return self._when_s >= other.when()
 
     def __eq__(self, other):
         return self is other
 
 
-cdef class TimerTable:
-    """The wheel of a WheelEventLoop and the handle in each of its slots."""
+cdef inline double _monotonic_s() noexcept nogil:
+    """time.monotonic(), as asyncio's loop.time() reads it (same clock, same rounding)."""
+    cdef timespec ts
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return <double>(<int64_t>ts.tv_sec * 1000000000 + ts.tv_nsec) / 1e9
+
+
+cdef double _as_seconds(object value, str name) except? -1.0:
+    """A loop time or delay in seconds: any real number but NaN (inf waits forever,
+    -inf is due at once), as asyncio accepts them."""
+    cdef double d
+    if type(value) is float:
+        d = PyFloat_AS_DOUBLE(value)
+    elif value is None:
+        raise TypeError(f"{name} must not be None" if name == "delay" else
+                        "when cannot be None")
+    elif isinstance(value, (str, bytes, bytearray)):
+        raise TypeError(f"{name} must be a real number, not {type(value).__name__}")
+    else:
+        try:
+            d = float(value)
+        except (TypeError, ValueError):
+            raise TypeError(f"{name} must be a real number, not {type(value).__name__}") \
+                from None
+    if isnan(d):
+        raise ValueError(f"{name} must not be NaN")
+    return d
+
+
+cdef class WheelTimers:
+    """The timers of one asyncio loop on a timing wheel (see the module doc)."""
     cdef:
         TimerWheel wheel
-        list handles                 # per wheel slot: the pending TimerHandle, or None
-        tw_out batch
-        list due                     # handles collected by collect_due, not yet run
+        PyObject **slots             # per wheel slot: its TimerHandle (owned) or NULL
+        uint32_t nslots
+        tw_out batch                 # wheel handles collected by advance; [due_pos, len) to run
+        size_t due_pos
         readonly object loop
+        object time_fn               # a foreign loop's time(); None: monotonic or virtual
+        VirtualClock vclock          # virtual time, or None
+        object native_call_later     # a foreign loop's own call_later, unbound; or None
+        object native_handle         # the native timer armed at armed_when
+        double armed_when
+        bint in_fire
+        public bint debug            # the loop's debug flag (kept in sync by set_debug)
+        readonly bint closed
+        object ctx_cache             # the last context snapshot (see the module doc)
         public dict tracebacks       # id(handle) -> source traceback (debug mode only)
 
-    def __cinit__(self, loop, double start_s):
+    def __cinit__(self, loop, *, clock=None, time_fn=None, native_call_later=None):
         self.loop = loop
-        self.wheel = TimerWheel(1.0, start_s * 1000.0)
-        self.handles = []
+        self.vclock = clock
+        self.time_fn = time_fn
+        self.native_call_later = native_call_later
+        self.armed_when = INFINITY
+        self.debug = bool(loop.get_debug())
         self.tracebacks = {}
-        self.due = []
+        self.wheel = TimerWheel(1.0, self.now_s() * 1000.0)
 
     def __dealloc__(self):
+        self._release_all()
+        PyMem_Free(self.slots)
         tw_out_free(&self.batch)
 
-    def call_at(self, when, callback, args, context):
-        """Schedule and return a TimerHandle (the loop has checked its arguments)."""
-        cdef double w = float(when)
-        cdef TimerHandle h
+    cdef double now_s(self) except? -1.0:
+        if self.vclock is not None:
+            return self.vclock._t / 1000.0
+        if self.time_fn is not None:
+            return self.time_fn()
+        return _monotonic_s()
+
+    def time(self):
+        """The loop's time in seconds."""
+        return self.now_s()
+
+    # -- scheduling -------------------------------------------------------------------
+
+    def call_at(self, when, callback, *args, context=None):
+        """As asyncio's loop.call_at, on the wheel: O(1)."""
+        cdef double w = _as_seconds(when, "when")
+        if self.closed:
+            raise RuntimeError("Event loop is closed")
+        if self.debug:
+            self._debug_checks(callback, "call_at")
+        return self._schedule(w, callback, args, context)
+
+    def call_later(self, delay, callback, *args, context=None):
+        """As asyncio's loop.call_later, on the wheel: O(1)."""
+        cdef double d = _as_seconds(delay, "delay")
+        if self.closed:
+            raise RuntimeError("Event loop is closed")
+        if self.debug:
+            self._debug_checks(callback, "call_later")
+        return self._schedule(self.now_s() + d, callback, args, context)
+
+    cdef _debug_checks(self, callback, str method):
+        # asyncio's debug checks (uvloop and rloop have none of these methods).
+        check_thread = getattr(self.loop, "_check_thread", None)
+        if check_thread is not None:
+            check_thread()
+            self.loop._check_callback(callback, method)
+
+    cdef TimerHandle _schedule(self, double when, callback, tuple args, context):
+        cdef TimerHandle h = TimerHandle.__new__(TimerHandle)
+        cdef int64_t hd
         cdef uint32_t slot
-        if not isfinite(w):
-            raise ValueError(f"when must be a finite number, got {when!r}")
-        h = TimerHandle.__new__(TimerHandle)
-        h._when = w
-        h._callback = callback
-        h._args = _NO_ARGS if not args else args
-        h._context = contextvars.copy_context() if context is None else context
-        h._table = self
-        h._wheel_handle = self.wheel._insert(w * 1000.0, 0)
-        slot = <uint32_t>h._wheel_handle
-        if slot >= <uint32_t>len(self.handles):       # grow by doubling, like the slab
-            self.handles.extend([None] * max(slot + 1 - len(self.handles), len(self.handles), 64))
-        self.handles[slot] = h
-        if self.loop.get_debug():
-            self.tracebacks[id(h)] = format_helpers.extract_stack(sys._getframe(2))
+        h._when_s = when
+        h._cb = callback
+        h._cb_args = args
+        h._timers = self
+        if context is None:
+            h._ctx = self._snapshot()
+            h._state = PENDING | SHARED_CONTEXT
+        else:
+            h._ctx = context
+            h._state = PENDING
+        hd = self.wheel._insert(when * 1000.0, 0)
+        slot = <uint32_t>hd
+        if slot >= self.nslots:
+            self._grow_slots(slot)
+        Py_INCREF(h)
+        self.slots[slot] = <PyObject *>h
+        h._wheel_handle = hd
+        if self.debug:
+            self.tracebacks[id(h)] = format_helpers.extract_stack(sys._getframe(0))
+        if self.native_call_later is not None and when < self.armed_when and not self.in_fire:
+            self._arm(when)
         return h
 
-    cdef void _remove(self, TimerHandle h):
+    cdef object _snapshot(self):
+        """A context equal to the current one: the cached snapshot when nothing changed."""
+        cdef object current = PyContext_CopyCurrent()
+        if self.ctx_cache is not None and self.ctx_cache == current:
+            return self.ctx_cache     # `current` goes straight back to the free list
+        self.ctx_cache = current
+        return current
+
+    cdef int _grow_slots(self, uint32_t slot) except -1:
+        cdef uint32_t n = self.nslots * 2 if self.nslots else 64
+        cdef uint32_t i
+        while n <= slot:
+            n *= 2
+        cdef PyObject **p = <PyObject **>PyMem_Realloc(self.slots, n * sizeof(PyObject *))
+        if p == NULL:
+            raise MemoryError()
+        for i in range(self.nslots, n):
+            p[i] = NULL
+        self.slots = p
+        self.nslots = n
+        return 0
+
+    cdef void _forget_pending(self, TimerHandle h) noexcept:
+        """Take a pending handle off the wheel (the caller holds a reference to it)."""
+        cdef uint32_t slot = <uint32_t>h._wheel_handle
         if tw_cancel(&self.wheel._w, h._wheel_handle):
-            self.handles[<uint32_t>h._wheel_handle] = None
-        if self.tracebacks:
-            self.tracebacks.pop(id(h), None)
+            self.slots[slot] = NULL
+            Py_DECREF(h)
 
-    def collect_due(self, double now_s):
-        """Take every timer due by now_s off the wheel, in (when, FIFO) order, to be run
-        by run_collected() once the handles already ready have run (asyncio's order)."""
-        self.due = []
-        return self.pop_due(now_s, self.due)
+    # -- firing ---------------------------------------------------------------------------
 
-    def run_collected(self, ready):
-        """Run the collected handles, skipping any cancelled meanwhile. If a callback
-        raises SystemExit or KeyboardInterrupt, the rest go to the front of ``ready``."""
-        cdef list due = self.due
-        cdef Py_ssize_t i, n = len(due)
-        cdef TimerHandle h
-        self.due = []
-        for i in range(n):
-            h = <TimerHandle>due[i]
-            if h._cancelled:
-                continue
-            try:
-                if h._args is _NO_ARGS:
-                    h._context.run(h._callback)
-                    h._callback = h._args = h._context = None
-                else:
-                    h._run()
-            except BaseException:
-                if h._callback is not None:        # the fast path's exception
-                    if isinstance(sys.exc_info()[1], (SystemExit, KeyboardInterrupt)):
-                        ready.extendleft(reversed(due[i + 1:]))
-                        raise
-                    h._report(sys.exc_info()[1])
-                    h._callback = h._args = h._context = None
-                else:
-                    ready.extendleft(reversed(due[i + 1:]))
-                    raise
-        return n
-
-    def pop_due(self, double now_s, ready):
-        """Move every timer due by now_s to ``ready`` (a deque), in (when, FIFO) order."""
-        cdef int64_t n, i, hd
-        cdef uint32_t slot
+    cdef Py_ssize_t collect_due(self, double now_s) except -1:
+        """Take every timer with when <= now_s off the wheel, in (when, FIFO) order, to be
+        run by run_due. Their wheel slots stay reserved (and `slots` keeps the handles)
+        until run_due reaches them, so a cancel meanwhile only marks the handle."""
+        cdef int64_t n, i
+        cdef size_t start
         cdef double now_ms = now_s * 1000.0
+        cdef TimerHandle h
         if now_ms < self.wheel._w.now:
             now_ms = self.wheel._w.now
-        self.batch.len = 0
+        if self.due_pos == self.batch.len:
+            self.due_pos = self.batch.len = 0
+        start = self.batch.len
         with nogil:
-            n = tw_advance(&self.wheel._w, now_ms, &self.batch, 1)
+            n = tw_advance(&self.wheel._w, now_ms, &self.batch, 0)
         if n < 0:                     # out of memory part-way: run what fired, keep the rest
-            if self.batch.len == 0:
+            if self.batch.len == start:
                 raise MemoryError()
-            n = self.batch.len
-        append = ready.append
-        for i in range(n):
-            hd = self.batch.data[i]
-            slot = <uint32_t>hd
-            h = self.handles[slot]
-            self.handles[slot] = None
-            append(h)
+            n = <int64_t>(self.batch.len - start)
+        for i in range(<int64_t>start, <int64_t>self.batch.len):
+            h = <TimerHandle>self.slots[<uint32_t>self.batch.data[i]]
+            h._state = (h._state & ~STATE_MASK) | DUE
         return n
+
+    cdef int run_due(self) except -1:
+        """Run the collected handles, skipping any cancelled meanwhile."""
+        cdef int64_t hd
+        cdef uint32_t slot
+        cdef TimerHandle h
+        while self.due_pos < self.batch.len:
+            hd = self.batch.data[self.due_pos]
+            self.due_pos += 1
+            slot = <uint32_t>hd
+            h = <TimerHandle>self.slots[slot]
+            self.slots[slot] = NULL
+            Py_DECREF(h)                        # `h` holds it now
+            tw_release(&self.wheel._w, hd)
+            if (h._state & STATE_MASK) == CANCELLED:
+                continue
+            h._state = (h._state & ~STATE_MASK) | DONE
+            if self.debug:
+                _run_debug(self.loop, h)
+            else:
+                h._invoke()
+        self.due_pos = self.batch.len = 0
+        return 0
+
+    def has_due(self):
+        return self.due_pos < self.batch.len
 
     def next_when(self):
         """The loop time of the earliest pending timer, or None."""
@@ -228,11 +425,120 @@ cdef class TimerTable:
     def __len__(self):
         return self.wheel._w.len
 
-    def clear(self):
-        """Drop every pending timer (the loop is closing)."""
-        for h in self.handles:
-            if h is not None:
-                (<TimerHandle>h)._cancelled = True
-        self.handles = []
+    # -- driven by a foreign loop's native timer ---------------------------------------------
+
+    cdef int _arm(self, double when) except -1:
+        """Arm the native timer for `when`, rounded up to whole milliseconds (uvloop's
+        clock has millisecond steps): it may fire late, never early."""
+        cdef double delay = when - self.now_s()
+        if self.native_handle is not None:
+            self.native_handle.cancel()
+            self.native_handle = None
+        if when == INFINITY:
+            self.armed_when = INFINITY
+            return 0
+        delay = 0.0 if delay <= 0 else ceil(delay * 1000.0) / 1000.0
+        if delay > MAXIMUM_SELECT_TIMEOUT:
+            delay = MAXIMUM_SELECT_TIMEOUT       # wake up, find nothing due, re-arm
+        self.native_handle = self.native_call_later(self.loop, delay, self._fire)
+        self.armed_when = when
+        return 0
+
+    def _fire(self):
+        """The native timer's callback: run what is due, arm for the next."""
+        cdef double nxt
+        self.native_handle = None
+        self.armed_when = INFINITY
+        self.in_fire = True
+        try:
+            self.collect_due(self.now_s())
+            self.run_due()
+        finally:
+            self.in_fire = False
+            if not self.closed:
+                if self.due_pos < self.batch.len:
+                    self._arm(-INFINITY)         # a callback raised: the rest run next
+                elif not tw_next_expiry(&self.wheel._w, &nxt):
+                    self._arm(nxt / 1000.0)
+
+    # -- closing ----------------------------------------------------------------------------
+
+    def close(self):
+        """Cancel every pending timer and let go of the loop (no cycle outlives it)."""
+        if self.closed:
+            return
+        self.closed = True
+        if self.native_handle is not None:
+            self.native_handle.cancel()
+        self._release_all()
         self.wheel = TimerWheel(1.0, self.wheel._w.now)
         self.tracebacks.clear()
+        self.loop = self.time_fn = self.native_call_later = self.native_handle = None
+        self.ctx_cache = None
+
+    cdef void _release_all(self) noexcept:
+        cdef uint32_t i
+        cdef PyObject *p
+        for i in range(self.nslots):
+            p = self.slots[i]
+            if p != NULL:
+                self.slots[i] = NULL
+                (<TimerHandle>p)._state = CANCELLED
+                (<TimerHandle>p)._drop()
+                Py_XDECREF(p)
+        self.due_pos = self.batch.len = 0
+
+
+def selector_run_once(loop):
+    """One iteration of asyncio's selector loop (BaseEventLoop._run_once), with the wheel
+    in place of the heap. Due timers run after the handles ready before them, as asyncio
+    appends them to its ready queue; callbacks scheduled meanwhile wait for the next
+    iteration."""
+    cdef WheelTimers t = loop._wheel_timers
+    cdef double nxt, now
+    ready = loop._ready
+    timeout = None
+    if ready or loop._stopping or t.due_pos < t.batch.len:
+        timeout = 0
+    elif not tw_next_expiry(&t.wheel._w, &nxt) and nxt != INFINITY:
+        now = t.now_s()
+        nxt /= 1000.0
+        timeout = min(max(0.0, nxt - now), MAXIMUM_SELECT_TIMEOUT)
+        if t.vclock is not None and timeout > 0:
+            # Virtual time: poll I/O; if nothing is ready, time jumps to the timer.
+            events = loop._selector.select(0)
+            if events:
+                loop._process_events(events)
+            else:
+                t.vclock.jump_to(nxt * 1000.0)
+            timeout = 0
+    events = loop._selector.select(timeout)
+    loop._process_events(events)
+    events = None
+    t.collect_due(t.now_s())
+    ntodo = len(ready)
+    popleft = ready.popleft
+    for _ in range(ntodo):
+        handle = popleft()
+        if handle._cancelled:
+            continue
+        if t.debug:
+            _run_debug(loop, handle)
+        else:
+            handle._run()
+    handle = None
+    t.run_due()
+
+
+cdef int _run_debug(loop, handle) except -1:
+    """asyncio's debug-mode run: the current handle, the slow-callback warning."""
+    try:
+        loop._current_handle = handle
+        t0 = loop.time()
+        handle._run()
+        dt = loop.time() - t0
+        if dt >= loop.slow_callback_duration:
+            _asyncio_logger.warning("Executing %s took %.3f seconds", handle, dt)
+    finally:
+        loop._current_handle = None
+    return 0

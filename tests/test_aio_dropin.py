@@ -1,0 +1,217 @@
+"""timercore's loops as a true drop-in: what asyncio, uvloop and rloop accept, timercore's
+loops accept too (one body per check, run on every variant; see test_aio_loop.py)."""
+import asyncio
+import contextvars
+import gc
+import math
+import os
+import sys
+import weakref
+
+import pytest
+
+from timercore import aio
+
+
+# -- infinite and huge timeouts ------------------------------------------------------------
+
+RLOOP_INF_BUG = "rloop 0.5 runs a timer due at math.inf at once"
+
+
+def test_sleep_forever_until_cancelled(any_loop, skip_on_plain_rloop):
+    skip_on_plain_rloop(any_loop, RLOOP_INF_BUG)
+    async def main():
+        task = asyncio.ensure_future(asyncio.sleep(math.inf))
+        await asyncio.sleep(0.001)
+        assert not task.done()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return "cancelled"
+    assert any_loop.run_until_complete(main()) == "cancelled"
+
+
+def test_wait_for_and_timeout_with_infinity(any_loop, skip_on_plain_rloop):
+    skip_on_plain_rloop(any_loop, RLOOP_INF_BUG)
+    async def main():
+        assert await asyncio.wait_for(asyncio.sleep(0.001, "a"), timeout=math.inf) == "a"
+        async with asyncio.timeout(math.inf):
+            await asyncio.sleep(0.001)
+        async with asyncio.timeout(1e300):          # huge but finite
+            await asyncio.sleep(0)
+        return "ok"
+    assert any_loop.run_until_complete(main()) == "ok"
+
+
+def test_call_at_minus_infinity_and_a_huge_delay(any_loop, skip_on_plain_rloop):
+    skip_on_plain_rloop(any_loop, RLOOP_INF_BUG)
+    log = []
+    any_loop.call_at(-math.inf, log.append, "now")
+    far = any_loop.call_later(1e300, log.append, "never")
+    inf = any_loop.call_at(math.inf, log.append, "never")
+    any_loop.call_soon(any_loop.stop)
+    any_loop.run_forever()
+    any_loop.call_soon(any_loop.stop)
+    any_loop.run_forever()
+    assert log == ["now"]
+    far.cancel()
+    inf.cancel()
+
+
+def test_anyio_sleep_forever(wheel_loop):
+    anyio = pytest.importorskip("anyio")
+
+    async def main():
+        with anyio.move_on_after(0.001):
+            await anyio.sleep_forever()
+        return "moved on"
+    assert wheel_loop.run_until_complete(main()) == "moved on"
+
+
+def test_bad_when_and_delay_name_the_argument(wheel_loop):
+    with pytest.raises(TypeError, match="when cannot be None"):
+        wheel_loop.call_at(None, print)
+    with pytest.raises(TypeError, match="delay must not be None"):
+        wheel_loop.call_later(None, print)
+    with pytest.raises(ValueError, match="when must not be NaN"):
+        wheel_loop.call_at(math.nan, print)
+    with pytest.raises(TypeError, match="delay must be a real number, not str"):
+        wheel_loop.call_later("1", print)
+    assert wheel_loop.pending_timers() == 0
+
+
+# -- never early ----------------------------------------------------------------------------
+
+def test_no_timer_runs_before_its_when(any_loop):
+    early = []
+    handles = []
+
+    def check(i):
+        if any_loop.time() < handles[i].when():
+            early.append((i, handles[i].when() - any_loop.time()))
+
+    for i, delay in enumerate([0, 0.0001, 0.0005, 0.001, 0.0015, 0.002, 0.003, 0.0101]):
+        handles.append(any_loop.call_later(delay, check, i))
+    any_loop.call_later(0.02, any_loop.stop)
+    any_loop.run_forever()
+    if any_loop.variant.startswith("wheel"):
+        assert early == []
+    # (asyncio, uvloop and rloop may run a timer up to a clock step early: not checked)
+
+
+# -- contextvars ------------------------------------------------------------------------------
+
+def test_each_callback_runs_in_its_own_copy_of_the_context(any_loop):
+    var = contextvars.ContextVar("v", default="unset")
+    seen = []
+
+    def first():
+        seen.append(("first", var.get()))
+        var.set("set by first")
+
+    def second():
+        seen.append(("second", var.get()))
+
+    var.set("before")
+    any_loop.call_later(0, first)
+    any_loop.call_later(0, second)
+    var.set("after")                  # not seen by the handles scheduled before
+    any_loop.call_later(0.001, any_loop.stop)
+    any_loop.run_forever()
+    assert seen == [("first", "before"), ("second", "before")]
+    assert var.get() == "after"
+
+
+def test_an_explicit_context_is_run_in_itself(any_loop):
+    var = contextvars.ContextVar("v", default="unset")
+    ctx = contextvars.copy_context()
+    h = any_loop.call_later(0, var.set, "inside", context=ctx)
+    assert h.get_context() is ctx if hasattr(h, "get_context") else True
+    any_loop.call_later(0.001, any_loop.stop)
+    any_loop.run_forever()
+    assert ctx[var] == "inside" and var.get() == "unset"
+
+
+# -- a closed loop is freed by reference counting --------------------------------------------
+
+@pytest.mark.parametrize("variant", ["wheel", "wheel-uvloop"])
+def test_a_closed_loop_is_freed_without_the_garbage_collector(make_loop, variant):
+    # (rloop 0.5's own loop is not: its child watcher holds it in a cycle)
+    gc.collect()
+    gc.disable()
+    try:
+        loop = make_loop(variant)
+        pending = loop.call_later(60, print)
+        spent = loop.call_later(0, lambda: None)
+        loop.run_until_complete(asyncio.sleep(0.001))
+        ref = weakref.ref(loop)
+        loop.close()
+        del loop
+        assert ref() is None
+        assert pending.cancelled() and not spent.cancelled()
+    finally:
+        gc.enable()
+
+
+# -- fork -------------------------------------------------------------------------------------
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork")
+def test_a_forked_child_closes_the_inherited_loop_and_runs_its_own(wheel_loop):
+    fired = []
+    wheel_loop.call_later(0.001, fired.append, "parent")
+    wheel_loop.call_later(0.001, fired.append, "parent 2")
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:                                   # the child
+        code = 1
+        try:
+            os.close(r)
+            wheel_loop.close()                     # the inherited one
+            child = aio.new_event_loop()
+            child.call_later(0.001, fired.append, "child")
+            child.run_until_complete(asyncio.sleep(0.01))
+            child.close()
+            os.write(w, ",".join(fired).encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(w)
+    out = b""
+    while chunk := os.read(r, 1000):
+        out += chunk
+    os.close(r)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert out == b"child"
+    wheel_loop.run_until_complete(asyncio.sleep(0.01))
+    assert fired == ["parent", "parent 2"]
+
+
+# -- the optional I/O loops ------------------------------------------------------------------
+
+def test_a_missing_io_loop_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "uvloop", None)       # import uvloop now fails
+    monkeypatch.setattr(aio, "_foreign_classes", {})
+    with pytest.raises(ImportError, match=r"pip install 'timercore\[uvloop\]'"):
+        aio.new_event_loop(io="uvloop")
+
+
+def test_io_and_clock_are_checked():
+    with pytest.raises(ValueError, match="io must be one of 'asyncio', 'uvloop', 'rloop'"):
+        aio.new_event_loop(io="trio")
+    from timercore import VirtualClock
+    with pytest.raises(ValueError, match="needs io='asyncio'"):
+        aio.new_event_loop(io="uvloop", clock=VirtualClock())
+
+
+@pytest.mark.parametrize("io", ["asyncio", "uvloop", "rloop"])
+def test_run_on_each_io(io):
+    if io != "asyncio":
+        pytest.importorskip(io)
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        await asyncio.sleep(0.001)
+        return type(loop).__name__, loop.pending_timers()
+    name, pending = aio.run(main(), io=io)
+    assert name in ("WheelEventLoop", "WheelLoop", "WheelRLoop") and pending == 0
