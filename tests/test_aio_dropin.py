@@ -215,3 +215,31 @@ def test_run_on_each_io(io):
         return type(loop).__name__, loop.pending_timers()
     name, pending = aio.run(main(), io=io)
     assert name in ("WheelEventLoop", "WheelLoop", "WheelRLoop") and pending == 0
+
+
+# -- cancelling -------------------------------------------------------------------------------
+
+def test_cancelled_entries_are_purged_once_they_outnumber_the_live(wheel_loop):
+    handles = [wheel_loop.call_later(60 + i / 1000, print) for i in range(10_000)]
+    timers = wheel_loop._wheel_timers
+    for h in handles[:4000]:
+        h.cancel()
+    assert len(timers) == 6000 and timers.wheel_entries() == 10_000   # marked only
+    for h in handles[4000:6000]:
+        h.cancel()                     # the 5,001st outnumbers the live: one pass
+    assert len(timers) == wheel_loop.pending_timers() == 4000
+    assert timers.wheel_entries() == 4000 + 999
+    assert all(h.cancelled() for h in handles[:6000])
+    assert not any(h.cancelled() for h in handles[6000:])
+
+
+def test_a_timer_cancelled_by_an_earlier_one_of_the_same_batch_does_not_run(wheel_loop):
+    log = []
+    when = wheel_loop.time() + 0.001
+    later = []
+    wheel_loop.call_at(when, lambda: (log.append("first"), later[0].cancel()))
+    later.append(wheel_loop.call_at(when, log.append, "second"))
+    wheel_loop.call_at(when, log.append, "third")
+    wheel_loop.call_later(0.005, wheel_loop.stop)
+    wheel_loop.run_forever()
+    assert log == ["first", "third"] and wheel_loop.pending_timers() == 0

@@ -23,7 +23,11 @@ cdef extern from "wheel.h" nogil:
         TW_LEVELS
         TW_SLOTS
 
+    ctypedef struct tw_entry:
+        double deadline
+
     ctypedef struct tw_wheel:
+        tw_entry *slab
         uint64_t len
         uint64_t max_timers
         double now
