@@ -10,6 +10,7 @@ import numpy as np
 
 import timercore
 from timercore import aio
+from timercore.bench.workloads import idle_mix
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
 
@@ -37,10 +38,11 @@ def window() -> None:
     clock = timercore.VirtualClock()
     w = timercore.Window(clock=clock, debug=True)
     fired = []
-    ids = [w.setTimeout(fired.append, (k * 7919) % 60_000, k) for k in range(N)]
-    for k in range(0, N, 2):
+    mix = idle_mix(N, 1)
+    ids = [w.setTimeout(fired.append, t, k) for k, t in enumerate(mix.deadlines.tolist())]
+    for k in mix.rearm.tolist():
         w.refresh(ids[k])
-    for k in range(1, N, 5):
+    for k in mix.cancel.tolist():
         w.clearTimeout(ids[k])
     iv = w.setInterval(lambda: None, 1000)
     w.unref(iv)
@@ -48,7 +50,7 @@ def window() -> None:
     w.requestIdleCallback(lambda d: d.timeRemaining(), {"timeout": 10})
     w.timers_snapshot()
     w.run()
-    assert len(fired) == N - len(range(1, N, 5)) and len(set(fired)) == len(fired)
+    assert len(fired) == mix.fired and len(set(fired)) == len(fired)
     w._check()
     w.close()
 
@@ -61,16 +63,18 @@ def loop() -> None:
         def hit() -> None:
             fired[0] += 1
 
-        handles = [loop.call_later((k * 7919) % 60_000 / 1000.0, hit) for k in range(N)]
-        for k in range(0, N, 2):                      # re-arm half, as asyncio code does
+        delays = (mix.deadlines / 1000.0).tolist()
+        handles = [loop.call_later(d, hit) for d in delays]
+        for k in mix.rearm.tolist():                  # re-arm half, as asyncio code does
             handles[k].cancel()
-            handles[k] = loop.call_later((k * 7919) % 60_000 / 1000.0 + 1.0, hit)
-        for k in range(1, N, 5):
+            handles[k] = loop.call_later(delays[k] + 1.0, hit)
+        for k in mix.cancel.tolist():
             handles[k].cancel()
         await asyncio.sleep(120)
         return fired[0]
 
-    assert aio.run(main(), clock=timercore.VirtualClock()) == N - len(range(1, N, 5))
+    mix = idle_mix(N, 2)
+    assert aio.run(main(), clock=timercore.VirtualClock()) == mix.fired
 
 
 if __name__ == "__main__":

@@ -20,8 +20,7 @@ import numpy as np
 
 import timercore
 from timercore import aio
-
-SPAN_MS = 60_000.0
+from timercore.bench.workloads import SPAN_MS, idle_mix
 
 
 def rss_bytes() -> int:
@@ -30,13 +29,9 @@ def rss_bytes() -> int:
 
 
 def plan(n: int, seed: int):
-    """Deadlines, which half to re-arm and which 40 % to cancel (disjoint roles)."""
-    rng = np.random.default_rng(seed)
-    deadlines = rng.uniform(1.0, SPAN_MS, n)
-    order = rng.permutation(n)
-    cancel = order[: int(n * 0.4)]
-    rearm = order[int(n * 0.4): int(n * 0.4) + n // 2]
-    return deadlines, rearm, cancel
+    """Deadlines, which half to re-arm and which 40 % to cancel (the bench's idle mix)."""
+    mix = idle_mix(n, seed)
+    return mix.deadlines, mix.rearm, mix.cancel
 
 
 def wheel_cycle(w: timercore.TimerWheel, n: int, seed: int) -> tuple[int, int, int]:

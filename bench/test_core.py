@@ -5,9 +5,12 @@
 Each case times one pass over N timers (pedantic, one round per setup), so the figure
 divided by N is ns per timer, as in `timercore bench`.
 """
+import asyncio
+import functools
+
 import pytest
 
-from timercore import bench as b
+from timercore.bench import scenarios as b
 
 N = 1_000_000
 CASES = {
@@ -22,16 +25,16 @@ CASES = {
     "window_idle_callbacks": b.window_idle_callbacks,
     "wheel_reschedule": b.wheel_refresh,
     "window_refresh": b.window_refresh,
-    "window_refresh_hot": b.functools.partial(b.window_refresh, hot=True),
-    "window_refresh_many_hot": b.functools.partial(b.window_refresh_many, hot=True),
-    "asyncio_cancel_call_later": b.functools.partial(b.loop_refresh, b.asyncio.new_event_loop),
-    "asyncio_cancel_call_later_hot": b.functools.partial(b.loop_refresh, b.asyncio.new_event_loop,
-                                                         hot=True),
+    "window_refresh_hot": functools.partial(b.window_refresh, hot=True),
+    "window_refresh_many_hot": functools.partial(b.window_refresh_many, hot=True),
+    "asyncio_cancel_call_later": functools.partial(b.loop_refresh, asyncio.new_event_loop),
+    "asyncio_cancel_call_later_hot": functools.partial(b.loop_refresh, asyncio.new_event_loop,
+                                                       hot=True),
     "wheel_idle_timeout_mix": b.wheel_idle,
     "window_idle_timeout_mix": b.window_idle,
-    "asyncio_call_at": b._loop_schedule(b.asyncio.new_event_loop),
-    "asyncio_cancel": b._loop_cancel(b.asyncio.new_event_loop),
-    "asyncio_fire_backlog": b._loop_fire(b.asyncio.new_event_loop),
+    "asyncio_call_later": functools.partial(b.loop_schedule, asyncio.new_event_loop),
+    "asyncio_cancel": functools.partial(b.loop_cancel, asyncio.new_event_loop),
+    "asyncio_fire_backlog": functools.partial(b.loop_fire, asyncio.new_event_loop),
     "heapq_push": b.heapq_schedule,
     "heapq_fire_backlog": b.heapq_fire,
 }

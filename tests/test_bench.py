@@ -1,36 +1,118 @@
-"""`timercore bench`'s cases run and return sane figures (tiny N: a smoke test of the
-benchmark's own code, not a measurement)."""
+"""`timercore bench`: its cases run and return sane figures (tiny N: a smoke test of the
+benchmark's own code, not a measurement), and its command line fails clearly."""
+import subprocess
+import sys
 
 import pytest
 
-from timercore import bench
+from timercore.bench import cli
+from timercore.bench import scenarios as sc
 
-CASES, _ = bench.cases({"asyncio", "heapq", "sched"})
-FAST = [c for c in CASES if c.unit == "ns/timer" and "over 1 s" not in c.scenario]
+CASES, _ = cli.cases({"asyncio", "heapq", "sched"})
+FAST = [c for c in CASES if c.unit == "ns/timer" and c.scenario != "fire over 1 s"]
 
 
-@pytest.mark.parametrize("case", FAST, ids=[f"{c.scenario}/{c.peer}" for c in FAST])
+@pytest.mark.parametrize("case", FAST, ids=[f"{c.scenario}/{c.api}" for c in FAST])
 def test_bench_case_runs(case):
     assert case.fn(300) > 0
 
 
 def test_bench_memory_case_reports_bytes_per_timer():
-    (case,) = [c for c in CASES if c.scenario == "memory" and c.peer == "TimerWheel"]
+    (case,) = [c for c in CASES if c.scenario == "memory" and c.family == "TimerWheel"]
     assert 0 < case.fn(100_000) < 200
 
 
-def test_bench_measure_ratio_render_and_chart(tmp_path):
+def test_bench_grid_ratios_render_and_chart(tmp_path):
     from rich.console import Console
-    picked = [c for c in FAST if c.scenario == "schedule"]
-    results = bench.measure(picked, [200, 400], repeat=1)
-    ratios = bench.ratio_to_asyncio(results)
-    assert ratios[("schedule", "asyncio call_at", 200)] == 1.0
-    bench.render(results, Console(file=open(tmp_path / "t.txt", "w")))
-    bench.chart(results, str(tmp_path / "c.png"))
+    picked = [c for c in FAST if c.scenario in ("schedule", "cancel")]
+    results = cli.measure(picked, [200, 400], repeat=1)
+    rows, cols, cells = cli._grid(results, 200)
+    assert rows == ["schedule", "cancel"] and "timercore loop" in cols
+    assert cli.loop_ratio(cells["schedule"]) == cells["schedule"]["asyncio"] / \
+        cells["schedule"]["timercore loop"]
+    out = tmp_path / "t.txt"
+    with open(out, "w") as f:
+        cli.render(results, Console(file=f, width=100))
+    text = out.read_text()
+    assert "loop×" in text and "the fastest of asyncio" in text
+    assert max(len(line) for line in text.splitlines()) <= 100
+    cli.chart(results, str(tmp_path / "c.png"))
     assert (tmp_path / "c.png").stat().st_size > 1000
 
 
 def test_bench_missing_peer_is_named_not_an_error(monkeypatch):
-    monkeypatch.setattr(bench, "_uvloop_factory", lambda: None)
-    _, missing = bench.cases({"uvloop"})
-    assert missing and "uvloop" in missing[0]
+    monkeypatch.setattr(cli, "_installed", lambda name: False)
+    _, missing = cli.cases({"uvloop", "rloop"})
+    assert [m.split()[0] for m in missing] == ["uvloop", "rloop"]
+
+
+def test_node_peer_runs_when_node_is_there():
+    if not cli.shutil.which("node"):
+        pytest.skip("node is not on PATH")
+    cases, _ = cli.cases({"node"})
+    (schedule,) = [c for c in cases if c.family == "Node.js" and c.scenario == "schedule"]
+    assert schedule.fn(1000) > 0
+
+
+def bench(*args):
+    return subprocess.run([sys.executable, "-m", "timercore", "bench", *args],
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--timers", "1,000,000"], "write one million as 1000000 or 1_000_000"),
+    (["--timers", "ten"], "--timers takes whole numbers"),
+    (["--timers", "0"], "--timers must be positive"),
+    (["--peers", "asyncio,trio"], "--peers: unknown 'trio'; valid: asyncio, uvloop, rloop"),
+    (["--scenario", "fire,teleport"], "--scenario: unknown 'teleport'; valid: schedule"),
+    (["--chart", "/nonexistent/dir/c.png"], "--chart /nonexistent/dir/c.png: cannot write"),
+    (["--json", "/nonexistent/dir/r.json"], "--json /nonexistent/dir/r.json: cannot write"),
+    (["--repeat", "0"], "--repeat must be at least 1"),
+])
+def test_bad_options_are_one_clear_line(args, message):
+    r = bench(*args)
+    assert r.returncode == 2 and r.stdout == ""
+    assert message in r.stderr and "Traceback" not in r.stderr
+
+
+def test_scenario_help_lists_every_scenario():
+    r = bench("--help")
+    assert r.returncode == 0, r.stderr
+    text = "".join(r.stdout.split())          # argparse wraps lines, even at hyphens
+    for name in cli.SCENARIOS:
+        assert repr(name).replace(" ", "") in text
+
+
+def test_piped_run_prints_one_line_per_case_and_keeps_the_json(tmp_path):
+    out = tmp_path / "r.json"
+    r = bench("--quick", "--peers", "heapq", "--scenario", "schedule,cancel",
+              "--json", str(out))
+    assert r.returncode == 0, r.stderr
+    lines = [x for x in r.stdout.splitlines() if x.startswith("[")]
+    assert lines[0].startswith("[1/") and "schedule · TimerWheel.insert · N=10,000:" in lines[0]
+    import json
+    data = json.loads(out.read_text())
+    assert {x["family"] for x in data["results"]} >= {"TimerWheel", "Window", "heapq"}
+
+
+def test_a_failing_chart_keeps_the_json(tmp_path, monkeypatch):
+    out = tmp_path / "r.json"
+    import argparse
+    p = argparse.ArgumentParser()
+    cli.add_arguments(p)
+    args = p.parse_args(["--quick", "--peers", "heapq", "--scenario", "schedule",
+                         "--json", str(out), "--chart", str(tmp_path / "c.png")])
+
+    def broken(results, path):
+        raise RuntimeError("no backend")
+    monkeypatch.setattr(cli, "chart", broken)
+    assert cli.run(args) == 1
+    assert out.exists() and out.stat().st_size > 100
+
+
+def test_the_workloads_match_users_code():
+    from timercore.bench.workloads import idle_mix
+    mix = idle_mix(1000)
+    assert len(mix.cancel) == 400 and len(mix.rearm) == 500
+    assert not set(mix.cancel.tolist()) & set(mix.rearm.tolist())
+    assert sc.noop() is None

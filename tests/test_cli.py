@@ -89,3 +89,42 @@ def test_run_builtin_print_is_still_reachable(tmp_path):
         builtins.print("via builtins")
     """)
     assert r.stdout.strip() == "via builtins"
+
+
+def test_run_a_missing_script_is_one_line_and_status_2(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "timercore", "run", str(tmp_path / "nope.py")],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"timercore run: no such file: {tmp_path / 'nope.py'}"
+
+
+def test_run_a_syntax_error_is_one_line_and_status_2(tmp_path):
+    r = run(tmp_path, "setTimeout(lambda: None,\n")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.startswith("timercore run: syntax error in ") and "line" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_ctrl_c_is_one_line_and_status_130(tmp_path):
+    import signal
+    import time
+    script = tmp_path / "forever.py"
+    script.write_text("import sys\nsys.stdout.write('started\\n')\nsys.stdout.flush()\n"
+                      "setInterval(lambda: None, 1)\n")
+    p = subprocess.Popen([sys.executable, "-m", "timercore", "run", str(script)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "started"
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 130
+    assert err.strip() == "timercore: interrupted"
+
+
+def test_version_and_help_say_what_timercore_is():
+    import timercore
+    r = subprocess.run([sys.executable, "-m", "timercore", "--version"], capture_output=True,
+                       text=True, timeout=60)
+    assert r.stdout.strip() == f"timercore {timercore.__version__}"
+    r = subprocess.run([sys.executable, "-m", "timercore", "--help"], capture_output=True,
+                       text=True, timeout=60)
+    assert "the web platform's timers" in r.stdout and "timercore bench" in r.stdout

@@ -18,4 +18,4 @@ __all__ = [
     "RecordingPrinter", "ScriptedDialogs", "SystemPrinter", "TextPrinter",
     "TimeoutOverflowWarning", "TimerWheel", "TimersSnapshot", "WheelSnapshot", "VirtualClock", "Window", "WorkerGlobalScope",
 ]
-__version__ = "0.1.0"
+__version__ = "0.2.0"

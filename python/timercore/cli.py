@@ -1,8 +1,11 @@
-"""The `timercore` command.
+"""timercore: the web platform's timers (setTimeout, setInterval, queueMicrotask,
+requestIdleCallback) for Python, on a C hierarchical timing wheel, and an asyncio event loop
+whose timers run on that wheel.
 
+    timercore bench [...]               compare timercore with asyncio, uvloop, rloop, heapq
+                                        (the default run takes about a minute)
     timercore run SCRIPT.py [args...]   run a script with the Window API as globals, then
                                         run the event loop until nothing is pending
-    timercore bench [...]               the comparison benchmark
 """
 from __future__ import annotations
 
@@ -35,9 +38,9 @@ def run_script(path: str, argv: list[str], virtual_time: bool = False) -> int:
     import timercore
 
     clock = timercore.VirtualClock() if virtual_time else None
-    window = timercore.Window(clock=clock)
     with open(path, "rb") as f:
         code = compile(f.read(), path, "exec")
+    window = timercore.Window(clock=clock)
     # The script's globals are the Window's namespace, so string handlers see its names.
     globals_ = window.namespace
     globals_.update(__name__="__main__", __file__=path, __builtins__=builtins,
@@ -56,6 +59,8 @@ def run_script(path: str, argv: list[str], virtual_time: bool = False) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="timercore", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    from timercore import __version__
+    parser.add_argument("--version", action="version", version=f"timercore {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run a script with setTimeout & co. as globals")
     run.add_argument("--virtual-time", action="store_true",
@@ -67,9 +72,29 @@ def main(argv: list[str] | None = None) -> int:
 
     bench_mod.add_arguments(bench)
     args = parser.parse_args(argv)
-    if args.command == "run":
+    try:
+        if args.command == "run":
+            return _run_command(args)
+        return bench_mod.run(args)
+    except KeyboardInterrupt:
+        print("timercore: interrupted", file=sys.stderr)
+        return 130
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    """`timercore run`: a script that cannot start is one clear line, status 2."""
+    try:
         return run_script(args.script, args.args, args.virtual_time)
-    return bench_mod.run(args)
+    except FileNotFoundError as e:
+        if e.filename != args.script:
+            raise
+        print(f"timercore run: no such file: {args.script}", file=sys.stderr)
+    except IsADirectoryError:
+        print(f"timercore run: {args.script} is a directory, not a script", file=sys.stderr)
+    except SyntaxError as e:
+        print(f"timercore run: syntax error in {e.filename}, line {e.lineno}: {e.msg}",
+              file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

@@ -8,9 +8,9 @@ the garbage collector), one pointer in ``slots`` and one 32-byte wheel entry.
 
 Contexts: asyncio gives every handle its own copy of the current context. Copies made in
 a row from an unchanged context are equal, so a handle scheduled without ``context=``
-shares the last equal snapshot (``ctx_cache``) and runs in a fresh copy of it: what the
-callback sets stays in that copy, as with asyncio, and a pending timer carries no Context
-object of its own.
+shares the last equal snapshot (``ctx_cache``) and runs as if in a fresh copy of it (see
+ctxsnap.h): what the callback sets is dropped afterwards, as with asyncio's copy, and
+neither scheduling nor firing makes a Context object.
 
 Firing: ``collect_due(now)`` takes every timer with ``when <= now`` (never earlier) off
 the wheel, in (when, FIFO) order; ``run_due()`` runs them. A handle not yet run when a
@@ -43,6 +43,12 @@ cdef extern from *:
     static inline void tc_prefetch(const void *p) { __builtin_prefetch(p); }
     """
     void prefetch "tc_prefetch" (const void *p) noexcept nogil
+
+cdef extern from "ctxsnap.h":
+    int tc_ctx_is_current(object snapshot) noexcept
+    int tc_ctx_can_share(object snapshot) noexcept
+    PyObject *tc_ctx_save(object snapshot) noexcept
+    void tc_ctx_restore(object snapshot, PyObject *saved) noexcept
 
 cdef tuple _NO_ARGS = ()
 cdef double MAXIMUM_SELECT_TIMEOUT = 24 * 3600    # as asyncio's
@@ -146,9 +152,13 @@ cdef class TimerHandle:
         """Run the callback in its context. Exceptions go to the loop's exception handler,
         except SystemExit and KeyboardInterrupt, which propagate."""
         cdef object ctx = self._ctx
+        cdef PyObject *saved = NULL
         try:
             if self._state & SHARED_CONTEXT:
-                ctx = PyContext_Copy(ctx)
+                if tc_ctx_can_share(ctx):
+                    saved = tc_ctx_save(ctx)       # run in it, then put its variables back
+                else:
+                    ctx = PyContext_Copy(ctx)
             PyContext_Enter(ctx)
             try:
                 if self._cb_args is _NO_ARGS:
@@ -157,6 +167,8 @@ cdef class TimerHandle:
                     self._cb(*self._cb_args)
             finally:
                 PyContext_Exit(ctx)
+                if saved != NULL:
+                    tc_ctx_restore(ctx, saved)
         except (SystemExit, KeyboardInterrupt):
             self._finish()
             raise
@@ -343,6 +355,8 @@ cdef class WheelTimers:
 
     cdef object _snapshot(self):
         """A context equal to the current one: the cached snapshot when nothing changed."""
+        if self.ctx_cache is not None and tc_ctx_is_current(self.ctx_cache):
+            return self.ctx_cache     # the same variables: no object made at all
         cdef object current = PyContext_CopyCurrent()
         if self.ctx_cache is not None and self.ctx_cache == current:
             return self.ctx_cache     # `current` goes straight back to the free list
@@ -412,13 +426,13 @@ cdef class WheelTimers:
         cdef TimerHandle h
         cdef const int64_t *batch = self.batch.data
         while self.due_pos < self.batch.len:
-            # Handles are spread over the heap: fetch the slot 16 ahead and the handle 8
+            # Handles are spread over the heap: fetch the slot 32 ahead and the handle 16
             # ahead, so the misses overlap instead of stalling one by one.
+            if self.due_pos + 32 < self.batch.len:
+                prefetch(&self.slots[<uint32_t>batch[self.due_pos + 32]])
+                prefetch(&self.wheel._w.slab[<uint32_t>batch[self.due_pos + 32]])
             if self.due_pos + 16 < self.batch.len:
-                prefetch(&self.slots[<uint32_t>batch[self.due_pos + 16]])
-                prefetch(&self.wheel._w.slab[<uint32_t>batch[self.due_pos + 16]])
-            if self.due_pos + 8 < self.batch.len:
-                prefetch(self.slots[<uint32_t>batch[self.due_pos + 8]])
+                prefetch(self.slots[<uint32_t>batch[self.due_pos + 16]])
             hd = batch[self.due_pos]
             self.due_pos += 1
             slot = <uint32_t>hd

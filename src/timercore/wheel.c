@@ -563,19 +563,73 @@ static int due_cmp(const void *pa, const void *pb) {
     return due_less(a, b) ? -1 : due_less(b, a) ? 1 : 0;
 }
 
+/* A double's bits as an unsigned key in the same order (no NaN reaches the wheel):
+ * positive numbers get the sign bit set, negative ones all bits flipped. */
+static inline uint64_t deadline_key(double d) {
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    return (u >> 63) ? ~u : (u | 0x8000000000000000ull);
+}
+
+static void insertion_sort_due(tw_due *d, size_t from, size_t n) {
+    for (size_t i = from; i < n; i++) {
+        tw_due x = d[i];
+        size_t j = i;
+        while (j > 0 && due_less(&x, &d[j - 1])) { d[j] = d[j - 1]; j--; }
+        d[j] = x;
+    }
+}
+
+/* LSD radix sort by deadline, one byte a pass, skipping the bytes all keys share (deadlines
+ * of one batch agree on their high bytes, so a batch spread over a minute needs about five
+ * passes). Stable, so equal deadlines stay in input order; those runs are then put in seq
+ * order (FIFO). O(n) where a comparison sort of a million-timer backlog is O(n log n) with
+ * a function call per comparison. Returns -1 if its buffer cannot be had. */
+static int radix_sort_due(tw_due *d, size_t n) {
+    size_t counts[8][256];
+    memset(counts, 0, sizeof counts);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k = deadline_key(d[i].deadline);
+        for (int b = 0; b < 8; b++) counts[b][(k >> (8 * b)) & 0xFF]++;
+    }
+    if (tc_alloc_fails()) return -1;
+    tw_due *tmp = malloc(n * sizeof(tw_due));
+    if (!tmp) return -1;
+    tw_due *src = d, *dst = tmp;
+    for (int b = 0; b < 8; b++) {
+        size_t *c = counts[b];
+        uint64_t first = (deadline_key(d[0].deadline) >> (8 * b)) & 0xFF;
+        if (c[first] == n) continue;          /* every key has this byte: nothing to do */
+        size_t sum = 0;
+        for (int v = 0; v < 256; v++) { size_t t = c[v]; c[v] = sum; sum += t; }
+        for (size_t i = 0; i < n; i++) {
+            uint64_t v = (deadline_key(src[i].deadline) >> (8 * b)) & 0xFF;
+            dst[c[v]++] = src[i];
+        }
+        tw_due *t = src; src = dst; dst = t;
+    }
+    if (src != d) memcpy(d, src, n * sizeof(tw_due));
+    free(tmp);
+    for (size_t i = 1; i < n; i++) {           /* equal deadlines: FIFO by seq */
+        if (d[i].deadline == d[i - 1].deadline && d[i].seq < d[i - 1].seq) {
+            size_t lo = i - 1, hi = i + 1;
+            while (lo > 0 && d[lo - 1].deadline == d[i].deadline) lo--;
+            while (hi < n && d[hi].deadline == d[i].deadline) hi++;
+            insertion_sort_due(d + lo, 1, hi - lo);
+            i = hi - 1;
+        }
+    }
+    return 0;
+}
+
 /* Most batches arrive sorted (timers inserted in deadline order): check before sorting. */
 static void sort_due(tw_due *d, size_t n) {
     size_t k = 1;
     while (k < n && !due_less(&d[k], &d[k - 1])) k++;
     if (k >= n) return;
     if (n <= 24) {
-        for (size_t i = k; i < n; i++) {
-            tw_due x = d[i];
-            size_t j = i;
-            while (j > 0 && due_less(&x, &d[j - 1])) { d[j] = d[j - 1]; j--; }
-            d[j] = x;
-        }
-    } else {
+        insertion_sort_due(d, k, n);
+    } else if (n < 256 || radix_sort_due(d, n) < 0) {
         qsort(d, n, sizeof(tw_due), due_cmp);
     }
 }
@@ -618,6 +672,8 @@ int64_t tw_advance(tw_wheel *w, double now_ms, tw_out *out, int release) {
         }
         int emptied = w->lists[list].len == 0;
         for (size_t k = 0; k < n; k++) {
+            /* Sorted order visits the slab at random: fetch ahead so the misses overlap. */
+            if (k + 16 < n) __builtin_prefetch(&w->slab[w->scratch[k + 16].slot], 1);
             int32_t i = (int32_t)w->scratch[k].slot;
             tw_entry *e = &w->slab[i];
             out->data[out->len++] = tw_handle((uint32_t)i, e->gen);

@@ -1,0 +1,530 @@
+"""`timercore bench`: timercore's layers next to the timers a user would pick instead
+(asyncio, uvloop, rloop, Node.js, heapq, sched), in one run, on one machine.
+
+Each case builds its own state, then times one pass over N timers with
+``perf_counter_ns`` (CPU time where the workload waits for real time); figures are per
+timer, the best of ``--repeat`` samples. Garbage collection stays on, as users have it.
+Memory is the RSS growth of a fresh child process holding N pending timers (for Node.js,
+its V8 heap). Ratios from one run carry over between machines; absolute figures do not.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import gc
+import importlib.util
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from timercore.bench import scenarios as sc
+from timercore.bench.memory import measure_in_child
+
+DEFAULT_TIMERS = (1_000_000,)
+FULL_TIMERS = (10_000, 100_000, 1_000_000)
+DEFAULT_PEERS = ("asyncio", "uvloop", "rloop", "node", "heapq")
+PEERS = ("asyncio", "uvloop", "rloop", "node", "heapq", "sched")
+LOOP_PEERS = ("asyncio", "uvloop", "rloop")
+
+# Rows of the table, in order; the first four are the default run's headline.
+SCENARIOS = {
+    "schedule": "schedule N timers, float timeouts random over a minute (for loop)",
+    "cancel": "cancel N pending timers in random order (for loop)",
+    "fire": "fire a backlog of N due timers (no-op callbacks)",
+    "memory": "bytes per pending timer (RSS growth; Node.js: V8 heap)",
+    "schedule (bulk)": "TimerWheel.insert_many over a numpy array",
+    "cancel (bulk)": "TimerWheel.cancel_many over a numpy array",
+    "schedule (map, int)": "Window.setTimeout fed int timeouts through map()",
+    "refresh": "re-arm each pending timer once, random order (loops: cancel + call_later)",
+    "refresh (1 % active)": "N re-arms over a random 1 % of the pending timers",
+    "refresh_many": "Window.refresh_many in batches of 1,000 ids",
+    "fire over 1 s": "CPU to fire N timers spread over one real (or virtual) second",
+    "idle-timeout mix": "insert N, re-arm half, cancel 40 %, fire the rest",
+    "idle callbacks": "requestIdleCallback post + run",
+    "memory (tracemalloc)": "Python heap per pending timer as tracemalloc sees it",
+    "server": "loopback echo server, 2,000 connections, idle timeout re-armed per message "
+              "(CPU ns per message)",
+}
+HEADLINE = ("schedule", "cancel", "fire", "memory")
+FAMILIES = ("TimerWheel", "Window", "timercore loop", "asyncio", "uvloop", "rloop",
+            "Node.js", "heapq", "sched")
+SHORT = {"TimerWheel": "wheel", "timercore loop": "tc loop", "Node.js": "node"}
+
+
+@dataclass
+class Case:
+    scenario: str
+    family: str                    # the table's column
+    api: str                       # what the case calls
+    fn: Callable[[int], float]
+    unit: str = "ns/timer"
+    max_n: int | None = None       # skip above this N
+    once: bool = False             # independent of N: run at the first N only
+    us_per_timer: float = 1.0      # rough cost of one case per timer (for the ETA)
+    fixed_s: float = 0.0           # rough fixed cost (child processes, real seconds)
+
+
+@dataclass
+class Result:
+    scenario: str
+    family: str
+    api: str
+    n: int
+    unit: str
+    samples: list[float] = field(default_factory=list)
+
+    @property
+    def best(self) -> float:
+        return min(self.samples)
+
+
+# -- peers --------------------------------------------------------------------------------
+
+def _installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def _loop_factories(peers: set[str]) -> tuple[dict[str, Any], list[str]]:
+    from timercore import aio
+    loops: dict[str, Any] = {"timercore loop": aio.new_event_loop}
+    missing = []
+    if "asyncio" in peers:
+        loops["asyncio"] = asyncio.new_event_loop
+    for name in ("uvloop", "rloop"):
+        if name in peers:
+            if _installed(name):
+                loops[name] = importlib.import_module(name).new_event_loop
+            else:
+                missing.append(f"{name} (pip install 'timercore[bench]')")
+    return loops, missing
+
+
+def _node_case(scenario: str, unit: str = "ns/timer") -> Callable[[int], float]:
+    script = Path(__file__).with_name("node_peer.js")
+
+    def run(n: int) -> float:
+        out = subprocess.run(["node", "--expose-gc", str(script), scenario, str(n)],
+                             capture_output=True, text=True, check=True, timeout=600)
+        value = float(out.stdout.strip())
+        return value * n if unit == "ns/timer" else value
+    return run
+
+
+def cases(peers: set[str]) -> tuple[list[Case], list[str]]:
+    """Every case to run, and the requested peers that are not installed (named)."""
+    mem = functools.partial
+    out = [
+        Case("schedule", "TimerWheel", "TimerWheel.insert", sc.wheel_schedule, us_per_timer=1),
+        Case("schedule (bulk)", "TimerWheel", "TimerWheel.insert_many", sc.wheel_bulk_schedule),
+        Case("cancel", "TimerWheel", "TimerWheel.cancel", sc.wheel_cancel, us_per_timer=3),
+        Case("cancel (bulk)", "TimerWheel", "TimerWheel.cancel_many", sc.wheel_bulk_cancel),
+        Case("fire", "TimerWheel", "TimerWheel.advance", sc.wheel_fire),
+        Case("refresh", "TimerWheel", "TimerWheel.reschedule", sc.wheel_refresh, us_per_timer=3),
+        Case("refresh (1 % active)", "TimerWheel", "TimerWheel.reschedule",
+             mem(sc.wheel_refresh, hot=True), us_per_timer=3),
+        Case("fire over 1 s", "TimerWheel", "TimerWheel.advance (1 ms steps)", sc.wheel_spread),
+        Case("idle-timeout mix", "TimerWheel", "TimerWheel", sc.wheel_idle, us_per_timer=3),
+        Case("memory", "TimerWheel", "TimerWheel.insert", mem(measure_in_child, "wheel"),
+             "bytes/timer", us_per_timer=2, fixed_s=0.5),
+        Case("memory (tracemalloc)", "TimerWheel", "TimerWheel.insert",
+             mem(measure_in_child, "wheel", traced=True), "bytes/timer", us_per_timer=4,
+             fixed_s=0.5),
+        Case("schedule", "Window", "Window.setTimeout", sc.window_schedule, us_per_timer=2),
+        Case("schedule (map, int)", "Window", "map(Window.setTimeout, ..., int)",
+             sc.window_schedule_map_int),
+        Case("cancel", "Window", "Window.clearTimeout", sc.window_cancel, us_per_timer=3),
+        Case("fire", "Window", "Window.run (a task + checkpoint each)", sc.window_fire,
+             us_per_timer=2),
+        Case("refresh", "Window", "Window.refresh", sc.window_refresh, us_per_timer=3),
+        Case("refresh (1 % active)", "Window", "Window.refresh",
+             mem(sc.window_refresh, hot=True), us_per_timer=3),
+        Case("refresh_many", "Window", "Window.refresh_many", sc.window_refresh_many,
+             us_per_timer=3),
+        Case("fire over 1 s", "Window", "Window.run (virtual clock)", sc.window_spread,
+             us_per_timer=2),
+        Case("idle-timeout mix", "Window", "Window", sc.window_idle, us_per_timer=4),
+        Case("idle callbacks", "Window", "Window.requestIdleCallback",
+             sc.window_idle_callbacks),
+        Case("memory", "Window", "Window.setTimeout", mem(measure_in_child, "window"),
+             "bytes/timer", us_per_timer=3, fixed_s=0.5),
+        Case("memory (tracemalloc)", "Window", "Window.setTimeout",
+             mem(measure_in_child, "window", traced=True), "bytes/timer", us_per_timer=5,
+             fixed_s=0.5),
+    ]
+    loops, missing = _loop_factories(peers)
+    for family, factory in loops.items():
+        api = "WheelEventLoop" if family == "timercore loop" else family
+        child = "WheelEventLoop" if family == "timercore loop" else family
+        slow = 8.0 if family == "asyncio" else 1.5
+        out += [
+            Case("schedule", family, f"{api} call_later", mem(sc.loop_schedule, factory),
+                 us_per_timer=slow),
+            Case("cancel", family, f"{api} handle.cancel()", mem(sc.loop_cancel, factory),
+                 us_per_timer=slow + 1),
+            Case("fire", family, f"{api} run_forever", mem(sc.loop_fire, factory),
+                 us_per_timer=2 * slow),
+            Case("refresh", family, f"{api} cancel + call_later",
+                 mem(sc.loop_refresh, factory), us_per_timer=2 * slow),
+            Case("refresh (1 % active)", family, f"{api} cancel + call_later",
+                 mem(sc.loop_refresh, factory, hot=True), us_per_timer=2 * slow),
+            Case("fire over 1 s", family, f"{api} (real time)", mem(sc.loop_spread, factory),
+                 fixed_s=1.2),
+            Case("idle-timeout mix", family, api, mem(sc.loop_idle, factory),
+                 us_per_timer=3 * slow),
+            Case("memory", family, f"{api} call_later", mem(measure_in_child, child),
+                 "bytes/timer", us_per_timer=slow, fixed_s=0.5),
+            Case("memory (tracemalloc)", family, f"{api} call_later",
+                 mem(measure_in_child, child, traced=True), "bytes/timer",
+                 us_per_timer=3 * slow, fixed_s=0.5),
+            Case("server", family, api, mem(sc.loop_server, factory), "ns CPU/message",
+                 once=True, fixed_s=6.0),
+        ]
+    if "node" in peers:
+        if shutil.which("node") is None:
+            missing.append("node (Node.js on PATH)")
+        else:
+            out += [Case("schedule", "Node.js", "setTimeout", _node_case("schedule"),
+                         us_per_timer=3, fixed_s=0.2),
+                    Case("cancel", "Node.js", "clearTimeout", _node_case("cancel"),
+                         us_per_timer=3, fixed_s=0.2),
+                    Case("fire", "Node.js", "timers due over 1 s", _node_case("fire"),
+                         us_per_timer=2, fixed_s=1.3),
+                    Case("memory", "Node.js", "setTimeout (V8 heap)",
+                         _node_case("memory", "bytes/timer"), "bytes/timer",
+                         us_per_timer=2, fixed_s=0.2)]
+    if "heapq" in peers:
+        out += [Case("schedule", "heapq", "heapq.heappush", sc.heapq_schedule),
+                Case("cancel", "heapq", "heapq (lazy: mark the entry)", sc.heapq_cancel,
+                     us_per_timer=2),
+                Case("fire", "heapq", "heapq.heappop", sc.heapq_fire, us_per_timer=3),
+                Case("fire over 1 s", "heapq", "heapq (1 ms steps)", sc.heapq_spread,
+                     us_per_timer=3),
+                Case("idle-timeout mix", "heapq", "heapq (lazy)", sc.heapq_idle,
+                     us_per_timer=4),
+                Case("memory", "heapq", "heapq.heappush", mem(measure_in_child, "heapq"),
+                     "bytes/timer", us_per_timer=1, fixed_s=0.5)]
+    if "sched" in peers:
+        out += [Case("schedule", "sched", "sched.enterabs", sc.sched_schedule, us_per_timer=2),
+                Case("fire", "sched", "sched.run", sc.sched_fire, us_per_timer=6)]
+    return out, missing
+
+
+# -- running ---------------------------------------------------------------------------------
+
+def _runs(case: Case, n: int, ns: list[int]) -> bool:
+    return (case.max_n is None or n <= case.max_n) and (not case.once or n == ns[0])
+
+
+def _repeats(case: Case, repeat: int) -> int:
+    return repeat if case.unit == "ns/timer" else 1
+
+
+def estimate_s(case: Case, n: int, repeat: int) -> float:
+    """A rough duration of one case (weights the progress bar, so the ETA is honest)."""
+    return case.fixed_s + n * case.us_per_timer * 1e-6 * _repeats(case, repeat)
+
+
+def measure(case_list: list[Case], ns: list[int], repeat: int,
+            on_case: Callable[[Case, int, Result | None], None] | None = None
+            ) -> list[Result]:
+    """Run every case at every N; ``on_case(case, n, None)`` before each case and
+    ``on_case(case, n, result)`` after."""
+    results = []
+    for n in ns:
+        for case in case_list:
+            if not _runs(case, n, ns):
+                continue
+            if on_case:
+                on_case(case, n, None)
+            r = Result(case.scenario, case.family, case.api, n, case.unit)
+            for _ in range(_repeats(case, repeat)):
+                gc.collect()
+                value = case.fn(n)
+                r.samples.append(value / n if case.unit == "ns/timer" else value)
+            results.append(r)
+            if on_case:
+                on_case(case, n, r)
+    return results
+
+
+# -- reporting ---------------------------------------------------------------------------------
+
+def loop_ratio(cells: dict[str, float]) -> float | None:
+    """The fastest of asyncio, uvloop and rloop over timercore's loop (> 1: ours faster)."""
+    peers = [cells[f] for f in LOOP_PEERS if f in cells]
+    ours = cells.get("timercore loop")
+    return min(peers) / ours if peers and ours else None
+
+
+def node_ratio(cells: dict[str, float]) -> float | None:
+    """Node.js over Window (> 1: Window faster)."""
+    ours, node = cells.get("Window"), cells.get("Node.js")
+    return node / ours if ours and node else None
+
+
+def _grid(results: list[Result], n: int) -> tuple[list[str], list[str], dict]:
+    cells: dict[str, dict[str, float]] = {}
+    for r in results:
+        if r.n == n:
+            cells.setdefault(r.scenario, {})[r.family] = r.best
+    rows = [s for s in SCENARIOS if s in cells]
+    cols = [f for f in FAMILIES if any(f in cells[s] for s in rows)]
+    return rows, cols, cells
+
+
+def _figure(value: float) -> str:
+    if value >= 10_000:
+        return f"{value / 1000:,.0f}k"
+    return f"{value:,.0f}" if value >= 10 else f"{value:.1f}"
+
+
+def render(results: list[Result], console: Any) -> None:
+    """One scenario x peer grid per N (fits 100 columns), with the legend."""
+    from rich import box
+    from rich.table import Table
+
+    for n in sorted({r.n for r in results}):
+        rows, cols, cells = _grid(results, n)
+        table = Table(title=f"N = {n:,} timers: ns per timer (memory: bytes per timer)",
+                      box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
+        table.add_column("scenario", no_wrap=True)
+        for f in cols:
+            table.add_column(SHORT.get(f, f), justify="right", no_wrap=True)
+        show_loop = any(loop_ratio(cells[s]) for s in rows)
+        show_node = any(node_ratio(cells[s]) for s in rows)
+        if show_loop:
+            table.add_column("loop×", justify="right", no_wrap=True)
+        if show_node:
+            table.add_column("node×", justify="right", no_wrap=True)
+        for s in rows:
+            line = [s] + [_figure(cells[s][f]) if f in cells[s] else "" for f in cols]
+            if show_loop:
+                ratio = loop_ratio(cells[s])
+                line.append(f"{ratio:.1f}×" if ratio else "")
+            if show_node:
+                ratio = node_ratio(cells[s])
+                line.append(f"{ratio:.1f}×" if ratio else "")
+            table.add_row(*line)
+        console.print(table)
+    console.print(
+        "loop× = the fastest of asyncio, uvloop and rloop divided by timercore's loop "
+        "(WheelEventLoop); node× = Node.js divided by Window. Above 1: timercore is faster "
+        "(for memory: smaller). Node.js fires timers spread over 1 s, the others over a minute.")
+
+
+def chart(results: list[Result], path: str) -> None:
+    """ns/timer against N, log-log, one line per (scenario, peer)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    series: dict[tuple[str, str], list[tuple[int, float]]] = {}
+    for r in results:
+        if r.unit == "ns/timer":
+            series.setdefault((r.scenario, r.api), []).append((r.n, r.best))
+    names = sorted({s for s, _ in series})
+    cols = max(1, min(3, len(names)))
+    rows = max(1, -(-len(names) // cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(5.5 * cols, 4.5 * rows), squeeze=False)
+    for ax in axes.flat[len(names):]:
+        ax.set_visible(False)
+    for ax, scenario in zip(axes.flat, names):
+        for (s, api), points in sorted(series.items()):
+            if s == scenario and points:
+                xs, ys = zip(*sorted(points))
+                ax.plot(xs, ys, marker="o", label=api)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(scenario)
+        ax.set_xlabel("timers (N)")
+        ax.set_ylabel("ns per timer (gc on)")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def load_results(path: str) -> list[Result]:
+    """Results from a --json file (e.g. to redraw a chart)."""
+    with open(path) as f:
+        rows = json.load(f)["results"]
+    return [Result(r["scenario"], r["family"], r["api"], r["n"], r["unit"], r["samples"])
+            for r in rows]
+
+
+def environment() -> dict:
+    import numpy
+
+    import timercore
+    versions = {}
+    for name in ("uvloop", "rloop"):
+        if _installed(name):
+            versions[name] = getattr(importlib.import_module(name), "__version__", "?")
+    node = shutil.which("node")
+    if node:
+        versions["node"] = subprocess.run([node, "--version"], capture_output=True,
+                                          text=True).stdout.strip()
+    return {"python": sys.version.split()[0], "platform": platform.platform(),
+            "machine": platform.machine(), "cpus": os.cpu_count(),
+            "timercore": timercore.__version__, "numpy": numpy.__version__,
+            "gc": "enabled", **versions}
+
+
+# -- the command line ----------------------------------------------------------------------
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.description = __doc__
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    p.add_argument("--timers", default=None, metavar="N[,N...]",
+                   help="N, or a comma-separated list of N (default: 1000000; --full: "
+                        "10000,100000,1000000); 1_000_000 is fine, 1,000,000 is not")
+    p.add_argument("--peers", default=",".join(DEFAULT_PEERS), metavar="PEER[,PEER...]",
+                   help=f"what to compare with, among: {', '.join(PEERS)} (default: "
+                        f"{','.join(DEFAULT_PEERS)}; a missing one is named and skipped)")
+    p.add_argument("--scenario", default=None, metavar="NAME[,NAME...]",
+                   help="scenarios to run (default: the headline: "
+                        f"{', '.join(HEADLINE)}; --full: all). All of them: "
+                        + "; ".join(f"{k!r}: {v}" for k, v in SCENARIOS.items())
+                        .replace("%", "%%"))
+    p.add_argument("--full", action="store_true",
+                   help="the full sweep: every scenario at N=10000,100000,1000000, best "
+                        "of 3 (about 20 minutes)")
+    p.add_argument("--repeat", type=int, default=None,
+                   help="samples per timing case, the best is shown (default 1; --full 3)")
+    p.add_argument("--json", metavar="FILE", help="write machine-readable results here")
+    p.add_argument("--chart", metavar="FILE.png", help="write a log-log chart (matplotlib)")
+    p.add_argument("--quick", action="store_true",
+                   help="N=10000, one sample: a smoke run of the benchmark itself")
+
+
+class UsageError(Exception):
+    """A bad option: one clear line, exit status 2."""
+
+
+def parse_timers(text: str) -> list[int]:
+    if re.fullmatch(r"\s*\d{1,3}(,\d{3})+\s*", text):
+        raise UsageError(f"--timers {text}: commas separate several N; write one million "
+                         "as 1000000 or 1_000_000")
+    try:
+        ns = [int(x.strip()) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise UsageError(f"--timers takes whole numbers separated by commas, got {text!r}") \
+            from None
+    if not ns or min(ns) <= 0:
+        raise UsageError(f"--timers must be positive, got {text!r}")
+    return ns
+
+
+def _names(text: str, valid: tuple[str, ...] | list[str], option: str) -> list[str]:
+    names = [s.strip() for s in text.split(",") if s.strip()]
+    unknown = [s for s in names if s not in valid]
+    if unknown or not names:
+        raise UsageError(f"{option}: unknown {', '.join(map(repr, unknown)) or 'empty'}; "
+                         f"valid: {', '.join(valid)}")
+    return names
+
+
+def _writable(path: str, option: str) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path) or not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+        raise UsageError(f"{option} {path}: cannot write there")
+
+
+def plan(args: argparse.Namespace) -> tuple[list[int], int, list[Case], list[str]]:
+    """What to run, from the options (UsageError on a bad one, before anything runs)."""
+    if args.quick:
+        ns = [10_000]
+    elif args.timers:
+        ns = parse_timers(args.timers)
+    else:
+        ns = list(FULL_TIMERS if args.full else DEFAULT_TIMERS)
+    repeat = args.repeat if args.repeat is not None else (3 if args.full else 1)
+    if repeat < 1:
+        raise UsageError("--repeat must be at least 1")
+    peers = set(_names(args.peers, PEERS, "--peers"))
+    if args.scenario:
+        wanted = set(_names(args.scenario, list(SCENARIOS), "--scenario"))
+    else:
+        wanted = set(SCENARIOS) if args.full else set(HEADLINE)
+    if args.chart:
+        _writable(args.chart, "--chart")
+        if not _installed("matplotlib"):
+            raise UsageError("--chart needs matplotlib: pip install 'timercore[bench]'")
+    if args.json:
+        _writable(args.json, "--json")
+    case_list, missing = cases(peers)
+    return ns, repeat, [c for c in case_list if c.scenario in wanted], missing
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        from rich.console import Console
+        from rich.progress import (BarColumn, Progress, TextColumn, TimeElapsedColumn,
+                                   TimeRemainingColumn)
+    except ImportError:
+        print("timercore bench: needs the 'bench' extra: pip install 'timercore[bench]'",
+              file=sys.stderr)
+        return 2
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=100)        # piped: the table still gets its 100 columns
+    try:
+        ns, repeat, case_list, missing = plan(args)
+    except UsageError as e:
+        print(f"timercore bench: {e}", file=sys.stderr)
+        return 2
+    for name in missing:
+        console.print(f"[yellow]skipped: {name} is not installed[/yellow]")
+    todo = [(c, n) for n in ns for c in case_list if _runs(c, n, ns)]
+    weights = {(id(c), n): estimate_s(c, n, repeat) for c, n in todo}
+    console.print(f"timercore bench: {len(todo)} cases, about "
+                  f"{max(1, round(sum(weights.values()) / 60))} min", highlight=False)
+    done = [0]
+    t_start = time.perf_counter()
+
+    if console.is_terminal:
+        progress = Progress(TextColumn("{task.description}"), BarColumn(),
+                            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                            console=console, transient=True)
+        task = progress.add_task("starting", total=sum(weights.values()))
+
+        def on_case(case: Case, n: int, r: Result | None) -> None:
+            if r is None:
+                progress.update(task, description=f"{case.scenario} · {case.api} · N={n:,}")
+            else:
+                progress.advance(task, weights[(id(case), n)])
+        with progress:
+            results = measure(case_list, ns, repeat, on_case)
+    else:                                   # piped: one plain line per case
+        def on_case(case: Case, n: int, r: Result | None) -> None:
+            if r is not None:
+                done[0] += 1
+                print(f"[{done[0]}/{len(todo)}] {case.scenario} · {case.api} · N={n:,}: "
+                      f"{r.best:,.1f} {r.unit}", flush=True)
+        results = measure(case_list, ns, repeat, on_case)
+    render(results, console)
+    console.print(f"({len(results)} cases in {time.perf_counter() - t_start:,.0f} s; "
+                  "full sweep: timercore bench --full)", highlight=False)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"environment": environment(),
+                       "results": [asdict(r) | {"best": r.best} for r in results]}, f, indent=1)
+        console.print(f"results written to {args.json}")
+    if args.chart:
+        try:
+            chart(results, args.chart)
+        except Exception as e:         # the JSON above is kept whatever happens here
+            print(f"timercore bench: the chart failed: {e}", file=sys.stderr)
+            return 1
+        console.print(f"chart written to {args.chart}")
+    return 0
