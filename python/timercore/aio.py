@@ -265,11 +265,19 @@ def _foreign_loop_class(io: str) -> type:
     except ImportError:
         raise ImportError(f"io={io!r} needs {io}: pip install 'timercore[{io}]'") from None
     native_call_later = base.call_later
+    # uvloop's time() is CLOCK_MONOTONIC cached once per iteration in whole milliseconds,
+    # so a timer set from it can run up to a millisecond before its delay has passed. The
+    # same clock read afresh (as asyncio's loop reads it) keeps every timer at or after
+    # its delay. rloop's clock has an epoch of its own: its time() stays.
+    precise = io == "uvloop"
 
     def __init__(self: Any) -> None:
         base.__init__(self)
-        _attach(self, WheelTimers(self, time_fn=self.time,
-                                  native_call_later=native_call_later))
+        timers = WheelTimers(self, time_fn=None if precise else self.time,
+                             native_call_later=native_call_later)
+        _attach(self, timers)
+        if precise:
+            self.time = timers.time
 
     cls = type(f"Wheel{base.__name__}", (_WheelTimersMixin, base), {
         "__init__": __init__, "__module__": __name__,
@@ -290,6 +298,16 @@ def new_event_loop(*, clock: Any = None, io: str = "asyncio") -> asyncio.Abstrac
         raise ValueError(f"clock= (virtual time) needs io='asyncio', not io={io!r}")
     loop: asyncio.AbstractEventLoop = _foreign_loop_class(io)()
     return loop
+
+
+def new_uvloop_event_loop() -> asyncio.AbstractEventLoop:
+    """``new_event_loop(io="uvloop")`` as a zero-argument factory (for ``uvicorn --loop``)."""
+    return new_event_loop(io="uvloop")
+
+
+def new_rloop_event_loop() -> asyncio.AbstractEventLoop:
+    """``new_event_loop(io="rloop")`` as a zero-argument factory (for ``uvicorn --loop``)."""
+    return new_event_loop(io="rloop")
 
 
 def run(main: Coroutine[Any, Any, _T], *, debug: bool | None = None, clock: Any = None,

@@ -11,6 +11,7 @@ import asyncio
 import resource
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 
 @dataclass
@@ -28,9 +29,14 @@ class ServerResult:
 
 
 async def _scenario(clients: int, messages: int, idle_timeout: float, quiet_timeout: float,
-                    quiet_every: int):
+                    quiet_every: int, idle_timers: int,
+                    start: list[tuple[resource.struct_rusage, float]]
+                    ) -> tuple[int, dict[str, int]]:
     loop = asyncio.get_running_loop()
     counts = {"echoed": 0, "timed_out": 0}
+    # The idle connections of a big server: their timeouts are pending all along.
+    idle = [loop.call_later(3600.0 + i * 1e-3, _noop) for i in range(idle_timers)]
+    start.append((resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()))
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         timer = None
@@ -79,17 +85,27 @@ async def _scenario(clients: int, messages: int, idle_timeout: float, quiet_time
     results = await asyncio.gather(*(client(i) for i in range(clients)))
     server.close()
     await server.wait_closed()
+    for h in idle:
+        h.cancel()
     return sum(results), counts
 
 
-def run_server_scenario(loop_factory, clients: int = 2000, messages: int = 5,
-                        idle_timeout: float = 30.0, quiet_timeout: float = 0.05,
-                        quiet_every: int = 10) -> ServerResult:
-    """Run the scenario on a fresh loop from ``loop_factory``; bounded in count and time."""
-    usage0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+def _noop() -> None:
+    pass
+
+
+def run_server_scenario(loop_factory: Callable[[], asyncio.AbstractEventLoop],
+                        clients: int = 2000, messages: int = 5, idle_timeout: float = 30.0,
+                        quiet_timeout: float = 0.05, quiet_every: int = 10,
+                        idle_timers: int = 0) -> ServerResult:
+    """Run the scenario on a fresh loop from ``loop_factory``; bounded in count and time.
+    CPU and wall time are counted from when the ``idle_timers`` are pending."""
+    start: list[tuple[resource.struct_rusage, float]] = []
     with asyncio.Runner(loop_factory=loop_factory) as runner:
         received, counts = runner.run(asyncio.wait_for(
-            _scenario(clients, messages, idle_timeout, quiet_timeout, quiet_every), timeout=120))
+            _scenario(clients, messages, idle_timeout, quiet_timeout, quiet_every,
+                      idle_timers, start), timeout=300))
     usage1, t1 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+    usage0, t0 = start[0]
     cpu = (usage1.ru_utime - usage0.ru_utime) + (usage1.ru_stime - usage0.ru_stime)
     return ServerResult(clients, received, counts["echoed"], counts["timed_out"], cpu, t1 - t0)

@@ -52,6 +52,7 @@ cdef extern from "ctxsnap.h":
 
 cdef tuple _NO_ARGS = ()
 cdef double MAXIMUM_SELECT_TIMEOUT = 24 * 3600    # as asyncio's
+cdef double NATIVE_SLACK_S = 0.001                # a foreign loop's timer resolution
 
 # TimerHandle._state: where the handle is, plus one flag.
 cdef enum:
@@ -349,7 +350,8 @@ cdef class WheelTimers:
         h._wheel_handle = hd
         if self.debug:
             self.tracebacks[id(h)] = format_helpers.extract_stack(sys._getframe(0))
-        if self.native_call_later is not None and when < self.armed_when and not self.in_fire:
+        if self.native_call_later is not None and when + NATIVE_SLACK_S < self.armed_when \
+                and not self.in_fire:
             self._arm(when)
         return h
 
@@ -473,8 +475,11 @@ cdef class WheelTimers:
 
     cdef int _arm(self, double when) except -1:
         """Arm the native timer for `when`, rounded up to whole milliseconds (uvloop's
-        clock has millisecond steps): it may fire late, never early."""
-        cdef double delay = when - self.now_s()
+        clock has millisecond steps): it may fire late, never early. `armed_when` is when
+        it fires; a later timer due less than NATIVE_SLACK_S before that does not re-arm
+        it (the loops' own timers are no finer than that)."""
+        cdef double now = self.now_s()
+        cdef double delay = when - now
         if self.native_handle is not None:
             self.native_handle.cancel()
             self.native_handle = None
@@ -485,7 +490,7 @@ cdef class WheelTimers:
         if delay > MAXIMUM_SELECT_TIMEOUT:
             delay = MAXIMUM_SELECT_TIMEOUT       # wake up, find nothing due, re-arm
         self.native_handle = self.native_call_later(self.loop, delay, self._fire)
-        self.armed_when = when
+        self.armed_when = now + delay
         return 0
 
     def _fire(self):

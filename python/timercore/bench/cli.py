@@ -53,6 +53,13 @@ SCENARIOS = {
     "memory (tracemalloc)": "Python heap per pending timer as tracemalloc sees it",
     "server": "loopback echo server, 2,000 connections, idle timeout re-armed per message "
               "(CPU ns per message)",
+    "server +1M idle": "the same with 1,000,000 idle connections' timers pending",
+    "server on uvloop": "the server on uvloop: timercore's timers on uvloop's I/O (tc loop) "
+                          "against uvloop",
+    "server on uvloop +1M idle": "the same with 1,000,000 timers pending",
+    "server on rloop": "the server on rloop: timercore's timers on rloop's I/O (tc loop) "
+                         "against rloop",
+    "server on rloop +1M idle": "the same with 1,000,000 timers pending",
 }
 HEADLINE = ("schedule", "cancel", "fire", "memory")
 FAMILIES = ("TimerWheel", "Window", "timercore loop", "asyncio", "uvloop", "rloop",
@@ -160,6 +167,7 @@ def cases(peers: set[str]) -> tuple[list[Case], list[str]]:
              mem(measure_in_child, "window", traced=True), "bytes/timer", us_per_timer=5,
              fixed_s=0.5),
     ]
+    from timercore import aio
     loops, missing = _loop_factories(peers)
     for family, factory in loops.items():
         api = "WheelEventLoop" if family == "timercore loop" else family
@@ -187,7 +195,19 @@ def cases(peers: set[str]) -> tuple[list[Case], list[str]]:
                  us_per_timer=3 * slow, fixed_s=0.5),
             Case("server", family, api, mem(sc.loop_server, factory), "ns CPU/message",
                  once=True, fixed_s=6.0),
+            Case("server +1M idle", family, api,
+                 mem(sc.loop_server, factory, idle_timers=1_000_000), "ns CPU/message",
+                 once=True, fixed_s=10.0),
         ]
+        if family in ("uvloop", "rloop"):        # the same I/O with the wheel's timers
+            io_loop = functools.partial(aio.new_event_loop, io=family)
+            for fam, fac in ((family, factory), ("timercore loop", io_loop)):
+                name = f"{api} + timercore timers" if fam == "timercore loop" else api
+                out += [Case(f"server on {family}", fam, name, mem(sc.loop_server, fac),
+                             "ns CPU/message", once=True, fixed_s=6.0),
+                        Case(f"server on {family} +1M idle", fam, name,
+                             mem(sc.loop_server, fac, idle_timers=1_000_000),
+                             "ns CPU/message", once=True, fixed_s=10.0)]
     if "node" in peers:
         if shutil.which("node") is None:
             missing.append("node (Node.js on PATH)")

@@ -338,10 +338,12 @@ def loop_idle(factory: LoopFactory, n: int) -> int:
     return elapsed
 
 
-def loop_server(factory: LoopFactory, n: int) -> float:
-    """CPU ns per message of the loopback echo server with idle timeouts (N unused)."""
+def loop_server(factory: LoopFactory, n: int, idle_timers: int = 0) -> float:
+    """CPU ns per message of the loopback echo server with idle timeouts (N unused), with
+    ``idle_timers`` more timers pending meanwhile (the idle connections of a big server)."""
     from timercore.server_scenario import run_server_scenario
-    return run_server_scenario(factory, clients=2000, messages=20).cpu_ns_per_message
+    return run_server_scenario(factory, clients=2000, messages=20,
+                               idle_timers=idle_timers).cpu_ns_per_message
 
 
 # -- heapq and sched ---------------------------------------------------------------------
