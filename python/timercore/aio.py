@@ -19,11 +19,12 @@ import asyncio
 import contextvars
 import math
 import selectors as _selectors
-from typing import Any, Callable, Coroutine, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Coroutine, TypeVar, TypeVarTuple, Unpack
 
 from timercore._aio import TimerHandle, WheelTimers, selector_run_once
 
 _T = TypeVar("_T")
+_Ts = TypeVarTuple("_Ts")
 
 
 IDLE_RETRY_MS = 1.0    # how soon to look again for an idle asyncio loop
@@ -41,7 +42,7 @@ class AsyncioHost:
         self._soon: asyncio.Handle | None = None
         self._in_turn = False
         self._paused = 0
-        self._waiters: list[asyncio.Future] = []
+        self._waiters: list[asyncio.Future[None]] = []
         scope._set_host(self._wake)
         self._wake()
 
@@ -143,7 +144,7 @@ class AsyncioHost:
         self._wake()
         await future
 
-    async def in_thread(self, fn: Any, *args: Any) -> Any:
+    async def in_thread(self, fn: Callable[..., _T], *args: Any) -> _T:
         """Run ``fn(*args)`` in a worker thread with this scope paused meanwhile."""
         self._paused += 1
         self._cancel()
@@ -164,27 +165,37 @@ class AsyncioHost:
 IO_LOOPS = ("asyncio", "uvloop", "rloop")
 
 
-def _attach(loop: Any, timers: WheelTimers) -> None:
-    """Make the wheel the loop's timers: its call_at / call_later become the compiled
-    methods of ``timers`` (instance attributes, so no Python frame runs in between)."""
+def _attach(loop: Any, timers: WheelTimers, own_clock: bool = False) -> None:
+    """Make the wheel the loop's timers: its call_at / call_later (and with ``own_clock``
+    its time) become the compiled methods of ``timers`` (instance attributes, so no Python
+    frame runs in between)."""
     loop._wheel_timers = timers
     loop.call_at = timers.call_at
     loop.call_later = timers.call_later
+    if own_clock:
+        loop.time = timers.time
 
 
-class _WheelTimersMixin:
+if TYPE_CHECKING:
+    _LoopBase = asyncio.BaseEventLoop       # what the mixin is mixed into, for mypy
+else:
+    _LoopBase = object
+
+
+class _WheelTimersMixin(_LoopBase):
     """What every timercore loop adds to its base loop (the I/O is the base's)."""
 
     _wheel_timers: WheelTimers | None = None    # None while the base loop initialises
 
-    def call_at(self, when: float, callback: Callable[..., object], *args: Any,
+    def call_at(self, when: float, callback: Callable[[Unpack[_Ts]], object], *args: Unpack[_Ts],
                 context: contextvars.Context | None = None) -> TimerHandle:
         """As asyncio's call_at, on the wheel: O(1). (Each loop's own ``call_at`` is the
         compiled ``WheelTimers.call_at``; this is for calls through the class.)"""
         return self._timers().call_at(when, callback, *args, context=context)
 
-    def call_later(self, delay: float, callback: Callable[..., object], *args: Any,
-                   context: contextvars.Context | None = None) -> TimerHandle:
+    def call_later(self, delay: float, callback: Callable[[Unpack[_Ts]], object],
+                   *args: Unpack[_Ts], context: contextvars.Context | None = None
+                   ) -> TimerHandle:
         """As asyncio's call_later, on the wheel: O(1)."""
         return self._timers().call_later(delay, callback, *args, context=context)
 
@@ -197,18 +208,18 @@ class _WheelTimersMixin:
         return len(self._timers())
 
     def set_debug(self, enabled: bool) -> None:
-        super().set_debug(enabled)  # type: ignore[misc]
+        super().set_debug(enabled)
         if self._wheel_timers is not None:
             self._wheel_timers.debug = bool(enabled)
 
     def close(self) -> None:
-        if self.is_running():  # type: ignore[attr-defined]
+        if self.is_running():
             raise RuntimeError("Cannot close a running event loop")
         # Cancels every pending timer and lets go of the loop: a closed loop is freed by
         # reference counting, as asyncio's is.
         if self._wheel_timers is not None:
             self._wheel_timers.close()
-        super().close()  # type: ignore[misc]
+        super().close()
 
 
 class WheelEventLoop(_WheelTimersMixin, asyncio.SelectorEventLoop):
@@ -238,9 +249,7 @@ class WheelEventLoop(_WheelTimersMixin, asyncio.SelectorEventLoop):
             raise TypeError("clock must be a timercore.VirtualClock (or None for real "
                             f"time), not {type(clock).__name__}")
         self._virtual = clock
-        timers = WheelTimers(self, clock=clock)
-        _attach(self, timers)
-        self.time = timers.time        # type: ignore[method-assign]
+        _attach(self, WheelTimers(self, clock=clock), own_clock=True)
 
     def time(self) -> float:
         return self._timers().time()
@@ -258,7 +267,7 @@ def _foreign_loop_class(io: str) -> type:
     try:
         if io == "uvloop":
             import uvloop
-            base: type = uvloop.Loop
+            base: Any = uvloop.Loop
         else:
             import rloop
             base = rloop.RLoop
@@ -273,11 +282,8 @@ def _foreign_loop_class(io: str) -> type:
 
     def __init__(self: Any) -> None:
         base.__init__(self)
-        timers = WheelTimers(self, time_fn=None if precise else self.time,
-                             native_call_later=native_call_later)
-        _attach(self, timers)
-        if precise:
-            self.time = timers.time
+        _attach(self, WheelTimers(self, time_fn=None if precise else self.time,
+                                  native_call_later=native_call_later), own_clock=precise)
 
     cls = type(f"Wheel{base.__name__}", (_WheelTimersMixin, base), {
         "__init__": __init__, "__module__": __name__,

@@ -42,7 +42,7 @@ def run_script(path: str, argv: list[str], virtual_time: bool = False) -> int:
         code = compile(f.read(), path, "exec")
     window = timercore.Window(clock=clock)
     # The script's globals are the Window's namespace, so string handlers see its names.
-    globals_ = window.namespace
+    globals_ = window._namespace()
     globals_.update(__name__="__main__", __file__=path, __builtins__=builtins,
                     console=Console())
     sys.argv = [path, *argv]

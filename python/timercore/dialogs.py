@@ -19,9 +19,13 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any, Protocol, TextIO, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TextIO, runtime_checkable
 
 from timercore.webidl import to_domstring
+from timercore._parts import ScopePart
+
+if TYPE_CHECKING:
+    from timercore.aio import AsyncioHost
 
 logger = logging.getLogger("timercore")
 
@@ -66,7 +70,8 @@ class ScriptedDialogs:
 
     def __init__(self, confirm: list[bool] | None = None, prompt: list[str | None] | None = None,
                  print: list[bool] | None = None) -> None:
-        self._answers = {"confirm": list(confirm or []), "prompt": list(prompt or [])}
+        self._answers: dict[str, list[Any]] = {"confirm": list(confirm or []),
+                                               "prompt": list(prompt or [])}
         self._print = None if print is None else list(print)
         self.shown: list[tuple[str, str]] = []
 
@@ -160,7 +165,7 @@ def default_provider() -> DialogProvider:
     return ConsoleDialogs() if interactive else HeadlessDialogs()
 
 
-class SimpleDialogs:
+class SimpleDialogs(ScopePart):
     """The alert/confirm/prompt steps of a Window (mixed into Window)."""
 
     sandboxed_modals: bool = False
@@ -214,7 +219,7 @@ class SimpleDialogs:
     async def prompt_async(self, message: object = "", default: object = "") -> str | None:
         return await self._hosted().in_thread(self.prompt, message, default)
 
-    def _hosted(self) -> Any:
+    def _hosted(self) -> AsyncioHost:
         if self._host is None:
             raise RuntimeError("the *_async dialogs need a scope hosted on asyncio (loop=...)")
         return self._host

@@ -9,6 +9,9 @@ from typing import Any, Callable
 logger = logging.getLogger("timercore")
 
 
+Listener = Callable[["Event"], object]       # an event listener
+Handler = Callable[..., object]              # an on<type> handler (onerror takes five)
+
 class Event:
     """A DOM Event: ``type``, ``cancelable``, ``defaultPrevented``, ``preventDefault()``."""
 
@@ -54,10 +57,10 @@ def _handler_attribute(name: str) -> property:
     """An ``on<type>`` event handler IDL attribute."""
     event_type = name[2:]
 
-    def get(self: EventTarget) -> Callable | None:
+    def get(self: EventTarget) -> Handler | None:
         return self._handlers.get(event_type)
 
-    def set(self: EventTarget, value: Callable | None) -> None:
+    def set(self: EventTarget, value: Handler | None) -> None:
         if value is not None and not callable(value):
             value = None          # the IDL attribute treats non-callables as null
         if value is None:
@@ -86,12 +89,12 @@ class EventTarget:
     onerror = _handler_attribute("onerror")
 
     def __init__(self) -> None:
-        self._listeners: dict[str, list] = {}
-        self._handlers: dict[str, Callable] = {}
+        self._listeners: dict[str, list[Listener | _HandlerSlot]] = {}
+        self._handlers: dict[str, Handler] = {}
         self._error_reporting_mode = False
         self.unhandled_errors = 0
 
-    def addEventListener(self, type: str, listener: Callable | None) -> None:
+    def addEventListener(self, type: str, listener: Listener | None) -> None:
         if listener is None:
             return
         if not callable(listener):
@@ -100,7 +103,7 @@ class EventTarget:
         if listener not in listeners:
             listeners.append(listener)
 
-    def removeEventListener(self, type: str, listener: Callable | None) -> None:
+    def removeEventListener(self, type: str, listener: Listener | None) -> None:
         listeners = self._listeners.get(type, [])
         if listener in listeners:
             listeners.remove(listener)

@@ -18,20 +18,22 @@ from typing import Any, Callable
 
 from timercore._scope import IdleDeadline
 from timercore.webidl import to_unsigned_long
+from timercore._parts import ScopePart
 
 __all__ = ["IdleCallbacks", "IdleDeadline"]
 
+IdleCallback = Callable[[IdleDeadline], object]
 IDLE_CAP_MS = 50.0                  # the 100 ms response budget, halved
 TIMEOUT_ORDERING = "requestIdleCallback-timeout"
 
 
-class IdleCallbacks:
+class IdleCallbacks(ScopePart):
     """The requestIdleCallback steps of a scope (mixed into GlobalScope)."""
 
     def _init_idle(self) -> None:
         self._idle_cap: float | None = None     # the current period's start + 50 ms
 
-    def _request_idle_callback_steps(self, callback: Callable, options: Any,
+    def _request_idle_callback_steps(self, callback: IdleCallback, options: Any,
                                      timeout: object) -> int:
         """requestIdleCallback with options (the compiled fast path handles the rest)."""
         if not callable(callback):
@@ -75,7 +77,7 @@ class IdleCallbacks:
 
     cancel_idle_callback = cancelIdleCallback
 
-    def request_idle_callback(self, callback: Callable, options: Any = None, *,
+    def request_idle_callback(self, callback: IdleCallback, options: Any = None, *,
                               timeout: object = None) -> int:
         return self.requestIdleCallback(callback, options, timeout=timeout)
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 import collections
 import os
 import sys
+from types import FrameType
 from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
 from timercore._wheel import LatenessStats
+from timercore._parts import ScopePart
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 _RECORDED = ("setTimeout", "setInterval", "run_steps_after_timeout")
@@ -32,7 +34,7 @@ class TimersSnapshot(NamedTuple):
 
 def creation_site() -> str:
     """The innermost caller outside timercore, as "file:line in function"."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame = frame.f_back
     if frame is None:
@@ -40,7 +42,7 @@ def creation_site() -> str:
     return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"
 
 
-class Introspection:
+class Introspection(ScopePart):
     """Mixin for GlobalScope: the scope's pending timers as data."""
 
     debug: bool
@@ -71,19 +73,19 @@ class Introspection:
         return record
 
     def _prune_sites(self) -> None:
-        active = self.active_timers  # type: ignore[attr-defined]
+        active = self.active_timers
         self._sites = {k: v for k, v in self._sites.items() if k in active}
 
     def timers_snapshot(self) -> TimersSnapshot:
         """Every timer pending in the wheel (not yet fired), in firing order, as numpy
         arrays read from C. With ``debug=True``, ``sites`` names where each was created."""
-        ids, deadlines, ordering_ids = self._snapshot_arrays()  # type: ignore[attr-defined]
+        ids, deadlines, ordering_ids = self._snapshot_arrays()
         sites = None
         if self.debug:
             self._prune_sites()
             by_id = self._sites
             sites = [by_id.get(int(i)) for i in ids]
-        return TimersSnapshot(ids, deadlines, ordering_ids, self._ordering_names(), sites)  # type: ignore[attr-defined]
+        return TimersSnapshot(ids, deadlines, ordering_ids, self._ordering_names(), sites)
 
     def creation_sites(self) -> collections.Counter[str]:
         """Active timers counted by creation site (``debug=True`` scopes only): the first
@@ -102,6 +104,6 @@ class Introspection:
             if not isinstance(ordering_identifier, str):
                 raise TypeError("ordering_identifier must be a str, "
                                 f"not {type(ordering_identifier).__name__}")
-            return self._lateness_of(ordering_identifier)  # type: ignore[attr-defined,no-any-return]
-        stats = {name: self._lateness_of(name) for name in self._ordering_names()}  # type: ignore[attr-defined]
+            return self._lateness_of(ordering_identifier)
+        stats = {name: self._lateness_of(name) for name in self._ordering_names()}
         return {name: s for name, s in stats.items() if s.count}

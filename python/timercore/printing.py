@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, TextIO
 
 from timercore.events import Event
+from timercore._parts import ScopePart
 
 
 @dataclass
@@ -79,7 +80,7 @@ class SystemPrinter:
         subprocess.run(self.command, input=document.render_text(), text=True, check=True)
 
 
-class Printing:
+class Printing(ScopePart):
     """Window.print() and the printing steps (mixed into Window)."""
 
     printer: Any = None

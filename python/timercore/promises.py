@@ -5,7 +5,8 @@ asyncio task clears them."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AsyncIterator, TypeVar
+from typing import Any, AsyncIterator, TypeVar, overload
+from timercore._parts import ScopePart
 
 T = TypeVar("T")
 
@@ -15,7 +16,7 @@ def _resolve(future: asyncio.Future[Any], value: Any) -> None:
         future.set_result(value)
 
 
-class Awaitables:
+class Awaitables(ScopePart):
     """Mixin for GlobalScope."""
 
     _awaiting: set[asyncio.Future[Any]]
@@ -36,22 +37,32 @@ class Awaitables:
         return future
 
     def _hosted_loop(self, what: str) -> asyncio.AbstractEventLoop:
-        host = getattr(self, "_host", None)
-        if host is None:
+        if self._host is None:
             raise RuntimeError(f"{what}() needs a scope hosted on asyncio: "
                                "Window(loop=asyncio.get_running_loop())")
-        return host.loop  # type: ignore[no-any-return]
+        return self._host.loop
 
-    async def sleep(self, ms: float = 0, value: T = None) -> T:  # type: ignore[assignment]
+    @overload
+    async def sleep(self, ms: float = 0) -> None: ...
+    @overload
+    async def sleep(self, ms: float, value: T) -> T: ...
+
+    async def sleep(self, ms: float = 0, value: T | None = None) -> T | None:
         """Wait ``ms`` (a setTimeout on this scope), then return ``value``."""
-        future: asyncio.Future[T] = self._awaitable(self._hosted_loop("sleep"))
-        id = self.setTimeout(_resolve, ms, future, value)  # type: ignore[attr-defined]
+        future: asyncio.Future[T | None] = self._awaitable(self._hosted_loop("sleep"))
+        id = self.setTimeout(_resolve, ms, future, value)
         try:
             return await future
         finally:
-            self.clearTimeout(id)  # type: ignore[attr-defined]
+            self.clearTimeout(id)
 
-    async def interval(self, ms: float = 0, value: T = None) -> AsyncIterator[T]:  # type: ignore[assignment]
+    @overload
+    def interval(self, ms: float = 0) -> AsyncIterator[None]: ...
+    @overload
+    def interval(self, ms: float, value: T) -> AsyncIterator[T]: ...
+
+    async def interval(self, ms: float = 0, value: T | None = None
+                       ) -> AsyncIterator[T | None]:
         """Yield ``value`` every ``ms`` (a setInterval on this scope). Ticks that come
         while the consumer is busy are not dropped: each is yielded in turn. The interval
         is cleared when the loop ends, breaks (once the generator is closed: use
@@ -66,7 +77,7 @@ class Awaitables:
             if waiter is not None:
                 _resolve(waiter, None)
 
-        id = self.setInterval(tick, ms)  # type: ignore[attr-defined]
+        id = self.setInterval(tick, ms)
         try:
             while True:
                 if not ticks:
@@ -76,4 +87,4 @@ class Awaitables:
                 ticks -= 1
                 yield value
         finally:
-            self.clearInterval(id)  # type: ignore[attr-defined]
+            self.clearInterval(id)

@@ -76,8 +76,8 @@ def shared_virtual_loop() -> aio.WheelEventLoop:
     that ``timercore.pytest_asyncio_loop`` hands to pytest-asyncio)."""
     loop = _current.get("loop")
     if not isinstance(loop, aio.WheelEventLoop) or loop.is_closed():
-        clock = _current.setdefault("clock", timercore.VirtualClock())
-        loop = _current["loop"] = aio.new_event_loop(clock=clock)
+        loop = _current["loop"] = aio.WheelEventLoop(
+            clock=_current.setdefault("clock", timercore.VirtualClock()))
     return loop
 
 

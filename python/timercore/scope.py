@@ -11,9 +11,11 @@ this module adds events and error reporting, and the loop that ties them togethe
 """
 from __future__ import annotations
 
+import asyncio
 import math
+from typing import TYPE_CHECKING, Any, Callable, SupportsFloat, SupportsIndex
 
-from timercore._clock import MAX_TIME_MS
+from timercore._clock import MAX_TIME_MS, Clock
 from timercore._scope import ScopeCore, TaskLimitReached
 from timercore.events import EventTarget
 from timercore.idle import IdleCallbacks
@@ -22,17 +24,23 @@ from timercore.promises import Awaitables
 from timercore.threads import ThreadSafeScheduling
 from timercore.timers import ActiveTimers
 
+if TYPE_CHECKING:
+    from timercore.aio import AsyncioHost
+
 _TIMER_FUNCTIONS = ("setTimeout", "setInterval", "clearTimeout", "clearInterval",
                     "queueMicrotask", "requestIdleCallback", "cancelIdleCallback")
 
 
-class GlobalScope(ScopeCore, EventTarget, IdleCallbacks, Introspection, Awaitables,
-                  ThreadSafeScheduling):
+class GlobalScope(IdleCallbacks, Introspection, Awaitables, ThreadSafeScheduling, ScopeCore,
+                  EventTarget):
     """The part Window and WorkerGlobalScope share. See API.md for the constructor;
     ``debug=True`` records each timer's creation site (``creation_sites()``)."""
 
-    def __init__(self, *, clock=None, resolution_ms=1.0, string_handlers=True,
-                 namespace=None, loop=None, debug=False, max_timers=0) -> None:
+    def __init__(self, *, clock: Clock | Any = None, resolution_ms: float = 1.0,
+                 string_handlers: bool | Callable[[str], bool] = True,
+                 namespace: dict[str, Any] | None = None,
+                 loop: asyncio.AbstractEventLoop | None = None, debug: bool = False,
+                 max_timers: int = 0) -> None:
         ScopeCore.__init__(self, clock=clock, resolution_ms=resolution_ms,
                            string_handlers=string_handlers, namespace=namespace,
                            max_timers=max_timers)
@@ -42,12 +50,12 @@ class GlobalScope(ScopeCore, EventTarget, IdleCallbacks, Introspection, Awaitabl
         self._init_threads()
         if self.namespace is None:
             self.namespace = self._default_namespace()
-        self._host = None
+        self._host: AsyncioHost | None = None
         if loop is not None:
             from timercore.aio import AsyncioHost
             self._host = AsyncioHost(self, loop)
 
-    def _default_namespace(self) -> dict:
+    def _default_namespace(self) -> dict[str, Any]:
         """String handlers run like eval() in the global scope: the scope's functions are
         its globals, and ``self`` is the scope."""
         ns = {name: getattr(self, name) for name in self._global_names()}
@@ -102,7 +110,7 @@ class GlobalScope(ScopeCore, EventTarget, IdleCallbacks, Introspection, Awaitabl
     def close(self) -> None:
         """Clear every timer, task and microtask; the scope is unusable afterwards."""
         super().close()
-        if getattr(self, "_host", None) is not None:
+        if self._host is not None:
             self._host.close()
         self._fail_awaiting()
         self._fail_staged()
@@ -200,8 +208,8 @@ class GlobalScope(ScopeCore, EventTarget, IdleCallbacks, Introspection, Awaitabl
         times = [self._next_active_expiry()]
         if self._idle_work():
             times.append(self._idle_blocked_until())
-        times = [t for t in times if t is not None and t != -math.inf]
-        return min(times) if times else None
+        known = [t for t in times if t is not None and t != -math.inf]
+        return min(known) if known else None
 
     def _wait_until(self, t: float) -> None:
         delay = t - self.now()
@@ -216,7 +224,7 @@ class GlobalScope(ScopeCore, EventTarget, IdleCallbacks, Introspection, Awaitabl
 class LoopLimitError(RuntimeError):
     """run_all() ran more timer tasks than its loop_limit: a timer keeps re-arming."""
 
-    def __init__(self, loop_limit: int, active: list) -> None:
+    def __init__(self, loop_limit: int, active: list[object]) -> None:
         super().__init__(f"run_all() stopped after {loop_limit} timer tasks; still active: "
                          f"{active[:10]!r}{' ...' if len(active) > 10 else ''}")
         self.loop_limit = loop_limit
@@ -224,11 +232,10 @@ class LoopLimitError(RuntimeError):
 
 
 def _finite_ms(value: object, name: str, allow_negative: bool = False) -> float:
-    if isinstance(value, (str, bytes)) or not (hasattr(type(value), "__float__")
-                                               or hasattr(type(value), "__index__")):
+    if isinstance(value, (str, bytes)) or not isinstance(value, (SupportsFloat, SupportsIndex)):
         raise TypeError(f"{name} must be a number of milliseconds, not {type(value).__name__}")
     try:
-        ms = float(value)  # type: ignore[arg-type]
+        ms = float(value)
     except (TypeError, OverflowError) as exc:
         raise type(exc)(f"{name} must be a number of milliseconds: {exc}") from None
     if not math.isfinite(ms) or (ms < 0 and not allow_negative) or abs(ms) > MAX_TIME_MS:

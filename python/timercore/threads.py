@@ -7,9 +7,10 @@ from __future__ import annotations
 import concurrent.futures
 import threading
 from typing import Any, Iterable
+from timercore._parts import ScopePart
 
 
-class ThreadSafeScheduling:
+class ThreadSafeScheduling(ScopePart):
     """Mixin for GlobalScope."""
 
     _staged: list[tuple[list[tuple[Any, ...]], concurrent.futures.Future[list[int]]]]
@@ -58,10 +59,10 @@ class ThreadSafeScheduling:
             ids: list[int] = []
             try:
                 for item in items:
-                    ids.append(self.setTimeout(*item))  # type: ignore[attr-defined]
+                    ids.append(self.setTimeout(*item))
             except BaseException as exc:
                 for id in ids:
-                    self.clearTimeout(id)  # type: ignore[attr-defined]
+                    self.clearTimeout(id)
                 future.set_exception(exc)
                 if not isinstance(exc, Exception):
                     raise

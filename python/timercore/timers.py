@@ -8,19 +8,19 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from timercore._scope import TIMER_ORDERING, CompileStringsError
+from timercore._scope import TIMER_ORDERING, CompileStringsError, ScopeCore
 
 __all__ = ["ActiveTimers", "CompileStringsError", "TIMER_ORDERING"]
 
 
-class ActiveTimers(Mapping):
+class ActiveTimers(Mapping[object, float]):
     """A live, read-only view of a scope's map of active timers: int ids of setTimeout /
     setInterval and the non-numeric keys of run_steps_after_timeout, each mapped to its
     expiry time on the scope's clock (shifted by any time spent suspended)."""
 
     __slots__ = ("_scope",)
 
-    def __init__(self, scope: Any) -> None:
+    def __init__(self, scope: ScopeCore) -> None:
         self._scope = scope
 
     def __getitem__(self, key: object) -> float:

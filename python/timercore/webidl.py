@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import operator
+from typing import SupportsFloat, SupportsIndex
 import warnings
 
 
@@ -23,9 +24,9 @@ def to_long(value: object, name: str = "timeout") -> int:
     """
     if isinstance(value, (str, bytes, bytearray)):
         raise TypeError(f"{name} must be a number of milliseconds, not {type(value).__name__}")
-    if hasattr(type(value), "__index__"):
+    if isinstance(value, SupportsIndex):
         x = operator.index(value)
-    elif hasattr(type(value), "__float__"):
+    elif isinstance(value, SupportsFloat):
         f = float(value)
         if not math.isfinite(f):
             return 0

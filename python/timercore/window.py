@@ -34,7 +34,7 @@ class Window(GlobalScope, SimpleDialogs, Printing):
     def _global_names(self) -> tuple[str, ...]:
         return super()._global_names() + _WINDOW_FUNCTIONS
 
-    def _default_namespace(self) -> dict:
+    def _default_namespace(self) -> dict[str, Any]:
         ns = super()._default_namespace()
         ns["window"] = self
         return ns

@@ -291,7 +291,8 @@ def node_ratio(cells: dict[str, float]) -> float | None:
     return node / ours if ours and node else None
 
 
-def _grid(results: list[Result], n: int) -> tuple[list[str], list[str], dict]:
+def _grid(results: list[Result], n: int
+          ) -> tuple[list[str], list[str], dict[str, dict[str, float]]]:
     cells: dict[str, dict[str, float]] = {}
     for r in results:
         if r.n == n:
@@ -382,7 +383,7 @@ def load_results(path: str) -> list[Result]:
             for r in rows]
 
 
-def environment() -> dict:
+def environment() -> dict[str, Any]:
     import numpy
 
     import timercore

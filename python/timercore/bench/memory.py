@@ -61,7 +61,7 @@ def per_timer(n: int, peer: str, traced: bool = False) -> float:
             win.setTimeout(noop, d)
     elif peer == "heapq":
         import heapq
-        heap: list = []
+        heap: list[list[Any]] = []
         before = measure()
         for i, d in enumerate(ds):
             heapq.heappush(heap, [d, i, noop])

@@ -40,13 +40,13 @@ def cpu_timed(fn: Callable[[], object]) -> int:
 
 
 def spread_ms(n: int) -> list[float]:
-    return np.random.default_rng(2).uniform(0.0, 1000.0, n).tolist()   # over one second
+    return deadlines_ms(n, seed=2, span_ms=1000.0)     # over one second
 
 
 # -- TimerWheel ---------------------------------------------------------------------------
 
 def wheel_schedule(n: int) -> int:
-    w, ds, hs = TimerWheel(), deadlines_ms(n), []
+    w, ds, hs = TimerWheel(), deadlines_ms(n), list[int]()
 
     def work() -> None:
         insert, keep = w.insert, hs.append
@@ -130,7 +130,7 @@ def _window() -> tuple[VirtualClock, Window]:
 
 def window_schedule(n: int) -> int:
     _, w = _window()
-    ts, ids = deadlines_ms(n), []
+    ts, ids = deadlines_ms(n), list[int]()
 
     def work() -> None:
         set_timeout, keep = w.setTimeout, ids.append
@@ -243,7 +243,7 @@ def _loop(factory: LoopFactory) -> asyncio.AbstractEventLoop:
 
 def loop_schedule(factory: LoopFactory, n: int) -> int:
     loop = _loop(factory)
-    delays, hs = [d / 1000.0 for d in deadlines_ms(n)], []
+    delays, hs = [d / 1000.0 for d in deadlines_ms(n)], list[asyncio.TimerHandle]()
 
     def work() -> None:
         later, keep = loop.call_later, hs.append
@@ -349,7 +349,7 @@ def loop_server(factory: LoopFactory, n: int, idle_timers: int = 0) -> float:
 # -- heapq and sched ---------------------------------------------------------------------
 
 def heapq_schedule(n: int) -> int:
-    ds, heap, entries = deadlines_ms(n), [], []
+    ds, heap, entries = deadlines_ms(n), list[list[Any]](), list[list[Any]]()
 
     def work() -> None:
         push, keep, seq = heapq.heappush, entries.append, itertools.count()
@@ -400,7 +400,7 @@ def heapq_idle(n: int) -> int:
     ds, rearm, cancel = mix.deadlines.tolist(), mix.rearm.tolist(), mix.cancel.tolist()
 
     def work() -> None:
-        heap: list = []
+        heap: list[list[Any]] = []
         seq = itertools.count()
         entries = []
         for d in ds:

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
 
 SPAN_MS = 60_000.0          # deadlines spread over a minute, as idle timeouts are
 REFRESH_MS = 1_000.0        # the refresh scenarios re-arm timers 1 s later
@@ -18,7 +21,8 @@ HOT_FRACTION = 0.01         # "refresh (1 % active)": the connections that talk
 
 def deadlines_ms(n: int, seed: int = 0, span_ms: float = SPAN_MS) -> list[float]:
     """n float deadlines (ms), uniform over (1, span_ms]: what real code passes."""
-    return np.random.default_rng(seed).uniform(1.0, span_ms, n).tolist()
+    values: list[float] = np.random.default_rng(seed).uniform(1.0, span_ms, n).tolist()
+    return values
 
 
 @dataclass
@@ -53,7 +57,7 @@ def refresh_order(n: int, hot: bool) -> list[int]:
     return [active[rng.randrange(len(active))] for _ in range(n)]
 
 
-def shuffled(items: list, seed: int = 1) -> list:
+def shuffled(items: list[T], seed: int = 1) -> list[T]:
     """A copy in random order: cancels come in the order connections go quiet."""
     out = list(items)
     random.Random(seed).shuffle(out)
