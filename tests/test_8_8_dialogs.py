@@ -73,7 +73,9 @@ def test_8_8_1_normalize_then_truncate(clock):
     w = Window(clock=clock, dialogs=d)
     w.alert("ab\r\ncd")
     w.prompt("pq\rrs", "de\r\nf")
-    assert seen == ["ab\ncd", "pq\nrs", "de\nf"]          # truncation sees normalized text
+    # Truncation sees the normalized message; prompt's default is not normalized (§8.8.1
+    # prompt step 2 normalizes the message only).
+    assert seen == ["ab\ncd", "pq\nrs", "de\r\nf"]
     assert d.shown == [("alert", "ab\n"), ("prompt", "pq\n")]
 
 

@@ -13,6 +13,9 @@ import argparse
 import builtins
 import os
 import sys
+from typing import Any
+
+from timercore.scope import LoopLimitError
 
 
 class Console:
@@ -29,8 +32,14 @@ class Console:
     warn = error
 
 
-def run_script(path: str, argv: list[str], virtual_time: bool = False) -> int:
-    """Run ``path`` as __main__ in a Window's global namespace, then the loop.
+PRINT_NOTE = ("print(...) with arguments prints them, as console.log does; print() with "
+              "none is the web's window.print()")
+
+
+def run_script(path: str, argv: list[str], virtual_time: bool = False,
+               loop_limit: int | None = None) -> int:
+    """Run ``path`` as __main__ in a Window's global namespace, then the loop (with
+    ``loop_limit``: run_all(loop_limit), which raises LoopLimitError past it).
 
     Returns 0, or 1 if an error event went unhandled (its traceback went to stderr).
     ``sys.exit`` in the script or a callback exits with its code (SystemExit propagates).
@@ -43,8 +52,17 @@ def run_script(path: str, argv: list[str], virtual_time: bool = False) -> int:
     window = timercore.Window(clock=clock)
     # The script's globals are the Window's namespace, so string handlers see its names.
     globals_ = window._namespace()
+    web_print = window.print
+
+    def print(*args: object, **kwargs: Any) -> None:
+        # What a JavaScript developer types first: print("x") logs; print() prints.
+        if args or kwargs:
+            builtins.print(*args, **kwargs)
+        else:
+            web_print()
+
     globals_.update(__name__="__main__", __file__=path, __builtins__=builtins,
-                    console=Console())
+                    console=Console(), print=print)
     sys.argv = [path, *argv]
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
     try:
@@ -52,7 +70,10 @@ def run_script(path: str, argv: list[str], virtual_time: bool = False) -> int:
         exec(code, globals_)
     except Exception as exc:
         window.report_exception(exc)
-    window.run()
+    if loop_limit is None:
+        window.run()
+    else:
+        window.run_all(loop_limit=loop_limit)
     return 1 if window.unhandled_errors else 0
 
 
@@ -63,8 +84,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--version", action="version", version=f"timercore {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run a script with setTimeout & co. as globals")
+    run.description = f"Run a script like a JavaScript runtime: setTimeout & co. are globals. {PRINT_NOTE}."
     run.add_argument("--virtual-time", action="store_true",
                      help="run on a VirtualClock: time jumps from timer to timer")
+    run.add_argument("--loop-limit", type=int, default=None, metavar="N",
+                     help="stop with an error after N timer tasks (an interval that is never "
+                          "cleared would otherwise run forever; default: no limit)")
     run.add_argument("script")
     run.add_argument("args", nargs=argparse.REMAINDER)
     bench = sub.add_parser("bench", help="compare timercore with asyncio, heapq and others")
@@ -84,7 +109,10 @@ def main(argv: list[str] | None = None) -> int:
 def _run_command(args: argparse.Namespace) -> int:
     """`timercore run`: a script that cannot start is one clear line, status 2."""
     try:
-        return run_script(args.script, args.args, args.virtual_time)
+        return run_script(args.script, args.args, args.virtual_time, args.loop_limit)
+    except LoopLimitError as e:
+        print(f"timercore run: {e}", file=sys.stderr)
+        return 1
     except FileNotFoundError as e:
         if e.filename != args.script:
             raise

@@ -182,29 +182,40 @@ class SimpleDialogs(ScopePart):
         can_show = getattr(self.dialogs, "can_show", None)
         return can_show is not None and not can_show()
 
-    def _prepare(self, s: object) -> str:
-        """DOMString conversion, normalize newlines, then optionally truncate."""
-        s = normalize_newlines(to_domstring(s))
+    def _truncate(self, s: str) -> str:
+        """The UA may truncate to a reasonable length (the provider decides)."""
         truncate = getattr(self.dialogs, "truncate", None)
-        return s if truncate is None else truncate(s)
+        return s if truncate is None else str(truncate(s))
+
+    # WebIDL converts the arguments (DOMString: str()) before the method's steps run, so
+    # a raising __str__ raises even when no dialog can be shown.
 
     def alert(self, message: object = "") -> None:
         """HTML alert(): show message and wait for the user to dismiss it."""
+        text = to_domstring(message)
+        # 1. If we cannot show simple dialogs, return.
         if self._cannot_show_simple_dialogs():
             return
-        self.dialogs.alert(self._prepare(message))
+        # 3-4. Normalize newlines, optionally truncate; show.
+        self.dialogs.alert(self._truncate(normalize_newlines(text)))
 
     def confirm(self, message: object = "") -> bool:
         """HTML confirm(): True if the user responded positively."""
+        text = to_domstring(message)
         if self._cannot_show_simple_dialogs():
             return False
-        return bool(self.dialogs.confirm(self._prepare(message)))
+        return bool(self.dialogs.confirm(self._truncate(normalize_newlines(text))))
 
     def prompt(self, message: object = "", default: object = "") -> str | None:
         """HTML prompt(): the user's string, or None if they aborted."""
+        text, default_text = to_domstring(message), to_domstring(default)
+        # 1. If we cannot show simple dialogs, return null.
         if self._cannot_show_simple_dialogs():
             return None
-        result = self.dialogs.prompt(self._prepare(message), self._prepare(default))
+        # 2. Normalize newlines in message (only: default is shown as given).
+        # 3. Optionally truncate message and default.
+        result = self.dialogs.prompt(self._truncate(normalize_newlines(text)),
+                                     self._truncate(default_text))
         return None if result is None else to_domstring(result)
 
     # On a scope hosted on asyncio: the same steps, with the provider in a worker thread

@@ -64,23 +64,33 @@ def _handler_attribute(name: str) -> property:
         if value is not None and not callable(value):
             value = None          # the IDL attribute treats non-callables as null
         if value is None:
+            # HTML §8.1.8.1 "deactivate an event handler": remove its listener.
             self._handlers.pop(event_type, None)
+            slot = self._handler_slots.pop(event_type, None)
+            if slot is not None:
+                self._remove_record(event_type, slot)
             return
-        if event_type not in self._handlers:
-            # The handler takes its place among listeners when first set (HTML §8.1.8.1).
-            self._listeners.setdefault(event_type, []).append(_HandlerSlot(event_type))
+        if event_type not in self._handler_slots:
+            # "Activate an event handler": one listener, appended now, that calls
+            # whatever handler is current (setting it again keeps the position).
+            slot = _Listener(None)
+            self._handler_slots[event_type] = slot
+            self._listeners.setdefault(event_type, []).append(slot)
         self._handlers[event_type] = value
 
     return property(get, set, doc=f"The {name} event handler (a callable or None).")
 
 
-class _HandlerSlot:
-    """The listener an ``on<type>`` attribute installs; calls whatever handler is current."""
+class _Listener:
+    """An event listener of the DOM: its callback (None: the listener an ``on<type>``
+    attribute installs, which calls the current handler) and its removed flag, which
+    stops a listener removed during a dispatch from running in it (DOM "inner invoke")."""
 
-    __slots__ = ("type",)
+    __slots__ = ("callback", "removed")
 
-    def __init__(self, type: str) -> None:
-        self.type = type
+    def __init__(self, callback: Listener | None) -> None:
+        self.callback = callback
+        self.removed = False
 
 
 class EventTarget:
@@ -89,8 +99,9 @@ class EventTarget:
     onerror = _handler_attribute("onerror")
 
     def __init__(self) -> None:
-        self._listeners: dict[str, list[Listener | _HandlerSlot]] = {}
+        self._listeners: dict[str, list[_Listener]] = {}
         self._handlers: dict[str, Handler] = {}
+        self._handler_slots: dict[str, _Listener] = {}
         self._error_reporting_mode = False
         self.unhandled_errors = 0
 
@@ -100,13 +111,19 @@ class EventTarget:
         if not callable(listener):
             raise TypeError(f"listener must be callable, not {type_name(listener)}")
         listeners = self._listeners.setdefault(type, [])
-        if listener not in listeners:
-            listeners.append(listener)
+        if not any(r.callback == listener for r in listeners):
+            listeners.append(_Listener(listener))
 
     def removeEventListener(self, type: str, listener: Listener | None) -> None:
-        listeners = self._listeners.get(type, [])
-        if listener in listeners:
-            listeners.remove(listener)
+        for record in self._listeners.get(type, ()):
+            if record.callback is not None and record.callback == listener:
+                self._remove_record(type, record)
+                return
+
+    def _remove_record(self, type: str, record: _Listener) -> None:
+        # DOM "remove an event listener": set its removed flag, then drop it.
+        record.removed = True
+        self._listeners[type].remove(record)
 
     def dispatchEvent(self, event: Event) -> bool:
         """Call the event's listeners in order; returns False if the default was
@@ -114,12 +131,16 @@ class EventTarget:
         if not isinstance(event, Event):
             raise TypeError(f"event must be an Event, not {type_name(event)}")
         event.target = event.currentTarget = self
-        for listener in list(self._listeners.get(event.type, ())):
+        # DOM "inner invoke": the listeners as they were when dispatch began, skipping any
+        # removed meanwhile (one added meanwhile does not run in this dispatch).
+        for record in list(self._listeners.get(event.type, ())):
+            if record.removed:
+                continue
             try:
-                if isinstance(listener, _HandlerSlot):
+                if record.callback is None:
                     self._call_handler(event)
                 else:
-                    listener(event)
+                    record.callback(event)
             except Exception as exc:
                 self.report_exception(exc)
         event.currentTarget = None

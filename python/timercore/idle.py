@@ -67,7 +67,11 @@ class IdleCallbacks(ScopePart):
     def cancelIdleCallback(self, handle: object) -> None:
         """Remove the callback from both lists (unknown handles are ignored), and drop its
         timeout so that a dead entry stops bounding idle deadlines."""
-        if not isinstance(handle, int):
+        # WebIDL unsigned long, converted as clearTimeout converts its id (a value that
+        # is no number names no callback and is ignored).
+        try:
+            handle = to_unsigned_long(handle, "handle")
+        except TypeError:
             return
         self._idle_pending.pop(handle, None)
         self._idle_runnable.pop(handle, None)

@@ -5,7 +5,7 @@ asyncio task clears them."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AsyncIterator, TypeVar, overload
+from typing import Any, AsyncIterator, Coroutine, TypeVar, overload
 from timercore._parts import ScopePart
 
 T = TypeVar("T")
@@ -20,6 +20,27 @@ class Awaitables(ScopePart):
     """Mixin for GlobalScope."""
 
     _awaiting: set[asyncio.Future[Any]]
+
+    def _run_coroutine(self, coro: Coroutine[Any, Any, Any]) -> None:
+        """A timer callback returned a coroutine (an ``async def`` handler): run it as an
+        asyncio task on the hosting loop; its exception is reported like a callback's."""
+        if self._host is None:
+            coro.close()
+            raise TypeError("a timer callback returned a coroutine: it can only run on a "
+                            "scope hosted on asyncio (Window(loop=...))")
+        task = self._host.loop.create_task(coro)
+        if not hasattr(self, "_coroutines"):
+            self._coroutines: set[asyncio.Task[Any]] = set()
+        self._coroutines.add(task)        # asyncio keeps only weak references to tasks
+        task.add_done_callback(self._coroutine_done)
+
+    def _coroutine_done(self, task: asyncio.Task[Any]) -> None:
+        self._coroutines.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            assert exc is not None
+            if isinstance(exc, Exception):
+                self.report_exception(exc)
 
     def _fail_awaiting(self) -> None:
         """The scope closed: nothing it would have resolved waits forever."""

@@ -20,6 +20,7 @@ from timercore._scope import ScopeCore, TaskLimitReached
 from timercore.events import EventTarget
 from timercore.idle import IdleCallbacks
 from timercore.introspection import Introspection
+from timercore.performance import Performance
 from timercore.promises import Awaitables
 from timercore.threads import ThreadSafeScheduling
 from timercore.timers import ActiveTimers
@@ -28,7 +29,8 @@ if TYPE_CHECKING:
     from timercore.aio import AsyncioHost
 
 _TIMER_FUNCTIONS = ("setTimeout", "setInterval", "clearTimeout", "clearInterval",
-                    "queueMicrotask", "requestIdleCallback", "cancelIdleCallback")
+                    "queueMicrotask", "requestIdleCallback", "cancelIdleCallback",
+                    "performance")
 
 
 class GlobalScope(IdleCallbacks, Introspection, Awaitables, ThreadSafeScheduling, ScopeCore,
@@ -45,6 +47,7 @@ class GlobalScope(IdleCallbacks, Introspection, Awaitables, ThreadSafeScheduling
                            string_handlers=string_handlers, namespace=namespace,
                            max_timers=max_timers)
         EventTarget.__init__(self)
+        self.performance = Performance(self)
         self._init_idle()
         self._init_debug(debug)
         self._init_threads()

@@ -21,7 +21,9 @@ from timercore._wheel cimport (TimerWheel, lateness_stats, tc_lat, tc_lat_free, 
                                tw_rearm, tw_release, tw_reschedule, tw_slot_deadline,
                                tw_slot_handle, tw_slot_ordering, tw_wheel)
 
+from asyncio import iscoroutine as _iscoroutine
 from collections import OrderedDict, deque
+from types import CoroutineType as _CoroutineType
 from operator import index as _operator_index
 
 import numpy as np
@@ -30,6 +32,17 @@ from timercore._clock import MAX_TIME_MS, as_clock
 from timercore.webidl import to_long
 
 cnp.import_array()
+
+cdef extern from *:
+    """
+    /* An `async def` function, or a method of one: a flag of its code object. */
+    static inline int tc_is_async_function(PyObject *f) {
+        if (PyMethod_Check(f)) f = PyMethod_GET_FUNCTION(f);
+        return PyFunction_Check(f) &&
+               (((PyCodeObject *)PyFunction_GET_CODE(f))->co_flags & CO_COROUTINE) != 0;
+    }
+    """
+    bint _is_async_function "tc_is_async_function" (object f) noexcept
 
 cdef extern from "faults.h":
     long long tc_fail_countdown
@@ -263,11 +276,15 @@ cdef class ScopeCore:
         """HTML §8.6 setTimeout(): run ``handler(*arguments)`` after ``timeout`` ms.
 
         A non-callable handler is converted with ``str()`` now and run as Python source
-        in ``namespace`` when the timer fires. Returns the timer's id (int > 0).
+        in ``namespace`` when the timer fires. ``timeout=None`` is 0, as ``undefined`` is.
+        An ``async def`` handler runs as an asyncio task on a hosted scope (a TypeError on
+        one that is not). Returns the timer's id (int > 0).
         """
         cdef bint is_string = not callable(handler)
         if is_string:
             handler = _domstring(handler)
+        elif self._wake is None and _is_async_function(handler):
+            _no_coroutines_here("setTimeout")
         return self._init_timer(handler, is_string, _timeout_arg(timeout), arguments, False)
 
     def setInterval(self, handler, timeout=0, *arguments):
@@ -275,6 +292,8 @@ cdef class ScopeCore:
         cdef bint is_string = not callable(handler)
         if is_string:
             handler = _domstring(handler)
+        elif self._wake is None and _is_async_function(handler):
+            _no_coroutines_here("setInterval")
         return self._init_timer(handler, is_string, _timeout_arg(timeout), arguments, True)
 
     def clearTimeout(self, id=0):
@@ -394,11 +413,19 @@ cdef class ScopeCore:
             # 9.2 / 9.3: call the Function, or compile and run the string.
             try:
                 if flags & F_STRING:
-                    self._run_string(handler)
+                    if self._run_string(handler) < 0:
+                        # 9.3.2 The compile-strings check threw: abort these steps (an
+                        # interval does not repeat; the entry leaves the map).
+                        self._slots[slot].flags &= ~F_LIVE
+                        tc_idmap_del(&self._ids, id)
                 elif args is NO_ARGS:
-                    handler()
+                    result = handler()
+                    if result is not None and _is_coroutine(result):
+                        self._run_coroutine(result)
                 else:
-                    handler(*args)
+                    result = handler(*args)
+                    if result is not None and _is_coroutine(result):
+                        self._run_coroutine(result)
             except Exception as exc:
                 self.report_exception(exc)
         finally:
@@ -420,13 +447,14 @@ cdef class ScopeCore:
             self._checkpoint()
         return 0
 
-    cdef int _run_string(self, str source) except -1:
+    cdef int _run_string(self, str source) except -2:
+        """Returns -1 if the compile-strings check refused the source (reported)."""
         # 9.3.2 HostEnsureCanCompileStrings.
         policy = self._string_policy
         if policy is not True and (policy is False or not policy(source)):
             self.report_exception(CompileStringsError(
                 "string handlers are not allowed in this scope (string_handlers)"))
-            return 0
+            return -1
         # 9.3.3-8 Create and run a classic script, in the global scope like eval().
         exec(compile(source, "<timer string handler>", "exec"), self._namespace())
         return 0
@@ -772,7 +800,7 @@ cdef class ScopeCore:
         cdef IdleDeadline deadline
         cdef double nxt
         runnable = self._idle_runnable
-        while runnable and not self._closed:
+        while runnable and not self._closed and not self._suspended:
             # 1. End early if other work became runnable: continue in a later task.
             if self._tasks or (not tw_next_expiry(&self._wheel._w, &nxt) and nxt <= self._now()):
                 self._queue_task(self._invoke_idle_callbacks, cap)
@@ -849,7 +877,7 @@ cdef class ScopeCore:
         microtask checkpoint. Returns how many ran."""
         cdef Py_ssize_t n = len(self._tasks), i
         for i in range(n):
-            if self._closed or not self._tasks:
+            if self._closed or self._suspended or not self._tasks:
                 return i
             callback, args = self._tasks.popleft()
             try:
@@ -864,7 +892,8 @@ cdef class ScopeCore:
         return bool(self._microtasks)
 
     def _has_tasks(self):
-        return bool(self._tasks) or self._batch_pos < self._batch.len
+        """Whether a task is runnable (none is while suspended: not fully active)."""
+        return not self._suspended and (bool(self._tasks) or self._batch_pos < self._batch.len)
 
     def _run_due_timers(self, double jump_until=-INFINITY):
         """Run every timer due now, in order, one task each, with a microtask checkpoint
@@ -880,8 +909,9 @@ cdef class ScopeCore:
             if tw_next_expiry(&self._wheel._w, &nxt):
                 break
             if nxt > now:
-                if not self._virtual or nxt > limit or self._tasks:
-                    break
+                if not self._virtual or nxt > limit or self._tasks or self._idle_pending \
+                        or self._idle_runnable:
+                    break         # (an idle period may start before that timer)
                 if limit == INFINITY and self._only_unrefd():
                     break     # run(): nothing left that it waits for
                 self._clock.jump_to(nxt + self._suspended_total)
@@ -897,7 +927,7 @@ cdef class ScopeCore:
 
     cdef Py_ssize_t _run_batch(self) except -1:
         cdef Py_ssize_t n = 0
-        while self._batch_pos < self._batch.len and not self._closed:
+        while self._batch_pos < self._batch.len and not self._closed and not self._suspended:
             if self.timer_tasks_run == self._task_limit:
                 raise TaskLimitReached()   # before the task: the rest stay for next time
             self._batch_pos += 1       # first: an exception leaves the rest for next time
@@ -987,6 +1017,10 @@ cdef class ScopeCore:
 # WebIDL conversions happen in argument order, before the algorithm runs: the handler
 # (a callable, or else a DOMString right now), then the timeout as a long.
 
+cdef inline bint _is_coroutine(object value):
+    return type(value) is _CoroutineType or _iscoroutine(value)
+
+
 cdef inline str _domstring(object handler):
     return handler if type(handler) is str else str(handler)
 
@@ -998,7 +1032,15 @@ cdef inline int _timeout_arg(object timeout) except? -1:
         t = PyLong_AsLongLongAndOverflow(timeout, &overflow)
         if not overflow and -0x80000000 <= t <= 0x7FFFFFFF:
             return <int>t
+    if timeout is None:
+        return 0             # undefined (an omitted timeout) converts to 0
     return to_long(timeout, "timeout")
+
+
+cdef int _no_coroutines_here(str method) except -1:
+    raise TypeError(f"{method}() got an async function: its coroutine can only run on a "
+                    "scope hosted on asyncio (Window(loop=asyncio.get_running_loop())); "
+                    "or schedule a plain function that starts it")
 
 
 @cython.final
