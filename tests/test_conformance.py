@@ -297,3 +297,20 @@ def test_timercore_run_help_notes_print():
     r = subprocess.run([sys.executable, "-m", "timercore", "run", "--help"],
                        capture_output=True, text=True, timeout=60)
     assert "console.log" in " ".join(r.stdout.split())
+
+
+@pytest.mark.parametrize("timeout, expected", [
+    (10.9, 10), (-0.5, 0), (float("nan"), 0), (float("inf"), 0), (True, 1),
+    (np.float64(7.99), 7), (np.int64(5), 5), (2.0**31 + 3.5, None)])
+def test_webidl_long_conversion_of_real_timeouts(timeout, expected):
+    """WebIDL long: truncate toward zero, NaN/inf -> 0; a wrap warns (2**31 + 3 ms)."""
+    w = Window(clock=VirtualClock())
+    fired = []
+    if expected is None:
+        with pytest.warns(timercore.TimeoutOverflowWarning):
+            w.setTimeout(lambda: fired.append(w.now()), timeout)
+        expected = 0                   # -2**31 + 3, clamped to 0
+    else:
+        w.setTimeout(lambda: fired.append(w.now()), timeout)
+    w.run()
+    assert fired == [float(expected)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from typing import TYPE_CHECKING, Any, Callable, SupportsFloat, SupportsIndex
+from typing import TYPE_CHECKING, Any, Callable, SupportsFloat, cast
 
 from timercore._clock import MAX_TIME_MS, Clock
 from timercore._scope import ScopeCore, TaskLimitReached
@@ -235,10 +235,11 @@ class LoopLimitError(RuntimeError):
 
 
 def _finite_ms(value: object, name: str, allow_negative: bool = False) -> float:
-    if isinstance(value, (str, bytes)) or not isinstance(value, (SupportsFloat, SupportsIndex)):
+    if isinstance(value, (str, bytes)) or not (hasattr(type(value), "__float__")
+                                               or hasattr(type(value), "__index__")):
         raise TypeError(f"{name} must be a number of milliseconds, not {type(value).__name__}")
     try:
-        ms = float(value)
+        ms = float(cast(SupportsFloat, value))
     except (TypeError, OverflowError) as exc:
         raise type(exc)(f"{name} must be a number of milliseconds: {exc}") from None
     if not math.isfinite(ms) or (ms < 0 and not allow_negative) or abs(ms) > MAX_TIME_MS:

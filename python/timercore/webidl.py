@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import operator
-from typing import SupportsFloat, SupportsIndex
+from typing import SupportsFloat, SupportsIndex, cast
 import warnings
 
 
@@ -24,10 +24,11 @@ def to_long(value: object, name: str = "timeout") -> int:
     """
     if isinstance(value, (str, bytes, bytearray)):
         raise TypeError(f"{name} must be a number of milliseconds, not {type(value).__name__}")
-    if isinstance(value, SupportsIndex):
-        x = operator.index(value)
-    elif isinstance(value, SupportsFloat):
-        f = float(value)
+    # (hasattr on the type, not isinstance against the typing protocols: those are slow)
+    if hasattr(type(value), "__index__"):
+        x = operator.index(cast(SupportsIndex, value))
+    elif hasattr(type(value), "__float__"):
+        f = float(cast(SupportsFloat, value))
         if not math.isfinite(f):
             return 0
         x = math.trunc(f)

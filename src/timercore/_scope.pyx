@@ -8,11 +8,12 @@ else about a scope lives in the Python façade (python/timercore/scope.py).
 """
 cimport cython
 cimport numpy as cnp
-from cpython.long cimport PyLong_AsLongLongAndOverflow
+from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_Check
+from cpython.long cimport PyLong_AsLongLongAndOverflow, PyLong_Check
 from cpython.mem cimport PyMem_Free, PyMem_Realloc
 from cpython.pythread cimport PyThread_get_thread_ident
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t
-from libc.math cimport isfinite, INFINITY
+from libc.math cimport isfinite, trunc, INFINITY
 
 from timercore._clock cimport Clock, VirtualClock
 from timercore._wheel cimport (TimerWheel, lateness_stats, tc_lat, tc_lat_free, tc_lat_get,
@@ -1026,13 +1027,25 @@ cdef inline str _domstring(object handler):
 
 
 cdef inline int _timeout_arg(object timeout) except? -1:
+    """WebIDL ``long``, in C for what real code passes: ints (and int subclasses, bool),
+    floats (and numpy.float64): truncated toward zero, NaN and infinities to 0. What
+    would wrap modulo 2**32, and other numbers (numpy ints, __index__ / __float__
+    objects), go to webidl.to_long, which warns when it wraps."""
     cdef int overflow = 0
     cdef long long t
-    if type(timeout) is int:
+    cdef double d
+    if PyLong_Check(timeout):
         t = PyLong_AsLongLongAndOverflow(timeout, &overflow)
         if not overflow and -0x80000000 <= t <= 0x7FFFFFFF:
             return <int>t
-    if timeout is None:
+    elif PyFloat_Check(timeout):
+        d = PyFloat_AS_DOUBLE(timeout)
+        if not isfinite(d):
+            return 0
+        d = trunc(d)
+        if -2147483648.0 <= d <= 2147483647.0:
+            return <int>d
+    elif timeout is None:
         return 0             # undefined (an omitted timeout) converts to 0
     return to_long(timeout, "timeout")
 
