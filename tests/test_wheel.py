@@ -296,3 +296,21 @@ def test_ten_million_timers_leave_memory_where_it_started():
     # Allocator noise only: a leak of even 8 bytes a timer would be 80 MB here.
     assert rss_cycles[1] <= rss_cycles[0] + 24 * 1024, "the second cycle grew RSS"
     assert _rss_kb() <= rss_start + 32 * 1024, "the wheel's memory was not given back"
+
+
+@pytest.mark.parametrize("digit", range(1, 7))
+def test_level_boundaries_fire_exactly_on_their_tick(digit):
+    """Every 6-bit digit boundary of the level choice (ticks 63/64, 4095/4096, ... up to
+    2**36, where the overflow list starts): a timer there files, cascades and fires on its
+    own tick, never before, with the wheel's invariants intact (tokio's test_level_for)."""
+    from timercore import TimerWheel
+    edge = 64 ** digit
+    for tick in (edge - 1, edge, edge + 1):
+        w = TimerWheel(1.0, 0.0)
+        h = w.insert(float(tick))
+        w._check()
+        assert list(w.advance(float(tick - 1))) == []
+        w._check()
+        assert list(w.advance(float(tick))) == [h]
+        assert len(w) == 0
+        w._check()

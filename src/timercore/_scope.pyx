@@ -281,21 +281,22 @@ cdef class ScopeCore:
         An ``async def`` handler runs as an asyncio task on a hosted scope (a TypeError on
         one that is not). Returns the timer's id (int > 0).
         """
-        cdef bint is_string = not callable(handler)
-        if is_string:
-            handler = _domstring(handler)
-        elif self._wake is None and _is_async_function(handler):
-            _no_coroutines_here("setTimeout")
-        return self._init_timer(handler, is_string, _timeout_arg(timeout), arguments, False)
+        return self._set_timer(handler, timeout, arguments, False)
 
     def setInterval(self, handler, timeout=0, *arguments):
         """HTML §8.6 setInterval(): like setTimeout, repeating every ``timeout`` ms."""
+        return self._set_timer(handler, timeout, arguments, True)
+
+    cdef inline int32_t _set_timer(self, object handler, object timeout, tuple arguments,
+                                   bint repeat) except -1:
+        """WebIDL conversions in argument order (the handler: a callable, or a DOMString
+        now; then the timeout, a long), then the timer initialization steps."""
         cdef bint is_string = not callable(handler)
         if is_string:
             handler = _domstring(handler)
         elif self._wake is None and _is_async_function(handler):
-            _no_coroutines_here("setInterval")
-        return self._init_timer(handler, is_string, _timeout_arg(timeout), arguments, True)
+            _no_coroutines_here("setInterval" if repeat else "setTimeout")
+        return self._init_timer(handler, is_string, _timeout_arg(timeout), arguments, repeat)
 
     def clearTimeout(self, id=0):
         """Remove ``id`` from the map of active timers; unknown ids (and None) do nothing."""

@@ -81,6 +81,7 @@
 #include "wheel.h"
 #include "faults.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,9 +107,17 @@ static inline uint64_t entry_tick(const tw_wheel *w, const tw_entry *e) {
     return t < w->elapsed ? w->elapsed : t;
 }
 
+/* The level a timer due at tick `when` files into, seen from tick `elapsed`: the highest
+ * 6-bit digit in which the two ticks differ. OR-ing in TW_SLOTS - 1 makes ticks that differ
+ * only in the lowest digit (or not at all) level 0, and keeps `masked` non-zero, which
+ * __builtin_clzll needs (its result is undefined for 0). Levels past TW_LEVELS - 1 go to
+ * the overflow list (the caller's job). Enumerated at every digit boundary by
+ * tests/test_wheel.py::test_level_boundaries_fire_exactly_on_their_tick. */
 static inline int level_for(uint64_t elapsed, uint64_t when) {
     uint64_t masked = (elapsed ^ when) | (TW_SLOTS - 1);
+    assert(masked != 0);
     int significant = 63 - __builtin_clzll(masked);
+    assert(significant >= TW_BITS - 1 && significant <= 63);
     return significant / TW_BITS;
 }
 
@@ -505,19 +514,6 @@ int tw_next_expiry(tw_wheel *w, double *out) {
         w->next_valid = 1;
     }
     *out = w->next_cache;
-    return 0;
-}
-
-int tw_out_push(tw_out *out, int64_t v) {
-    if (out->len == out->cap) {
-        size_t cap = out->cap ? out->cap * 2 : 256;
-        if (tc_alloc_fails()) return -1;
-        int64_t *d = realloc(out->data, cap * sizeof(int64_t));
-        if (!d) return -1;
-        out->data = d;
-        out->cap = cap;
-    }
-    out->data[out->len++] = v;
     return 0;
 }
 

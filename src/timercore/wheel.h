@@ -121,7 +121,6 @@ int tw_check(const tw_wheel *w);
 /* Tests only: set a free slot's generation (to reach the wrap without 2**31 reuses). */
 int tw_debug_set_gen(tw_wheel *w, uint32_t slot, uint32_t gen);
 
-int tw_out_push(tw_out *out, int64_t v);
 void tw_out_free(tw_out *out);
 
 static inline int64_t tw_handle(uint32_t slot, uint32_t gen) {
