@@ -36,6 +36,8 @@ def test_bench_grid_ratios_render_and_chart(tmp_path):
     text = out.read_text()
     assert "loop×" in text and "the fastest of asyncio" in text
     assert max(len(line) for line in text.splitlines()) <= 100
+    table = cli.markdown(results, 200)
+    assert table.startswith("| scenario |") and "| schedule |" in table
     cli.chart(results, str(tmp_path / "c.png"))
     assert (tmp_path / "c.png").stat().st_size > 1000
 

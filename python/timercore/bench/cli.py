@@ -336,10 +336,27 @@ def render(results: list[Result], console: Any) -> None:
                 line.append(f"{ratio:.1f}×" if ratio else "")
             table.add_row(*line)
         console.print(table)
-    console.print(
-        "loop× = the fastest of asyncio, uvloop and rloop divided by timercore's loop "
-        "(WheelEventLoop); node× = Node.js divided by Window. Above 1: timercore is faster "
-        "(for memory: smaller). Node.js fires timers spread over 1 s, the others over a minute.")
+    console.print(LEGEND)
+
+
+LEGEND = ("loop× = the fastest of asyncio, uvloop and rloop divided by timercore's loop "
+          "(WheelEventLoop); node× = Node.js divided by Window. Above 1: timercore is faster "
+          "(for memory: smaller). Node.js fires timers spread over 1 s, the others over a "
+          "minute.")
+
+
+def markdown(results: list[Result], n: int) -> str:
+    """The grid at one N as a Markdown table (for the README), with the legend."""
+    rows, cols, cells = _grid(results, n)
+    head = ["scenario"] + [SHORT.get(f, f) for f in cols] + ["loop×", "node×"]
+    lines = ["| " + " | ".join(head) + " |",
+             "|---|" + "---:|" * (len(head) - 1)]
+    for s in rows:
+        line = [s] + [_figure(cells[s][f]) if f in cells[s] else "" for f in cols]
+        for ratio in (loop_ratio(cells[s]), node_ratio(cells[s])):
+            line.append(f"{ratio:.1f}×" if ratio else "")
+        lines.append("| " + " | ".join(line) + " |")
+    return "\n".join(lines) + "\n\n" + LEGEND + "\n"
 
 
 def chart(results: list[Result], path: str) -> None:
@@ -424,6 +441,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="samples per timing case, the best is shown (default 1; --full 3)")
     p.add_argument("--json", metavar="FILE", help="write machine-readable results here")
     p.add_argument("--chart", metavar="FILE.png", help="write a log-log chart (matplotlib)")
+    p.add_argument("--markdown", metavar="FILE.md",
+                   help="write the table at the largest N as Markdown")
     p.add_argument("--quick", action="store_true",
                    help="N=10000, one sample: a smoke run of the benchmark itself")
 
@@ -483,6 +502,8 @@ def plan(args: argparse.Namespace) -> tuple[list[int], int, list[Case], list[str
             raise UsageError("--chart needs matplotlib: pip install 'timercore[bench]'")
     if args.json:
         _writable(args.json, "--json")
+    if args.markdown:
+        _writable(args.markdown, "--markdown")
     case_list, missing = cases(peers)
     return ns, repeat, [c for c in case_list if c.scenario in wanted], missing
 
@@ -541,6 +562,10 @@ def run(args: argparse.Namespace) -> int:
             json.dump({"environment": environment(),
                        "results": [asdict(r) | {"best": r.best} for r in results]}, f, indent=1)
         console.print(f"results written to {args.json}")
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(markdown(results, max(ns)))
+        console.print(f"table written to {args.markdown}")
     if args.chart:
         try:
             chart(results, args.chart)
