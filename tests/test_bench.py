@@ -118,3 +118,20 @@ def test_the_workloads_match_users_code():
     assert len(mix.cancel) == 400 and len(mix.rearm) == 500
     assert not set(mix.cancel.tolist()) & set(mix.rearm.tolist())
     assert sc.noop() is None
+
+
+def test_per_run_figures_go_in_the_largest_n_table():
+    rs = [cli.Result("fire", "asyncio", "a", 10, "ns/timer", [1.0]),
+          cli.Result("fire", "asyncio", "a", 100, "ns/timer", [2.0]),
+          cli.Result("server", "asyncio", "a", 10, "ns CPU/message", [5.0])]
+    assert cli._grid(rs, 100)[2] == {"fire": {"asyncio": 2.0}, "server": {"asyncio": 5.0}}
+    assert cli._grid(rs, 10)[2] == {"fire": {"asyncio": 1.0}}
+
+
+def test_bench_without_rich_names_the_extra(monkeypatch, capsys):
+    import argparse
+    monkeypatch.setitem(sys.modules, "rich.console", None)
+    p = argparse.ArgumentParser()
+    cli.add_arguments(p)
+    assert cli.run(p.parse_args(["--quick"])) == 2
+    assert "pip install 'timercore[bench]'" in capsys.readouterr().err

@@ -291,11 +291,17 @@ def node_ratio(cells: dict[str, float]) -> float | None:
     return node / ours if ours and node else None
 
 
+PER_RUN_UNITS = ("ns CPU/message",)     # figures that do not depend on N (run once)
+
+
 def _grid(results: list[Result], n: int
           ) -> tuple[list[str], list[str], dict[str, dict[str, float]]]:
+    """Rows, columns and cells of the table at N = n; the figures measured once per run
+    (the server's) go in the table of the largest N."""
+    largest = max(r.n for r in results)
     cells: dict[str, dict[str, float]] = {}
     for r in results:
-        if r.n == n:
+        if n == (largest if r.unit in PER_RUN_UNITS else r.n):
             cells.setdefault(r.scenario, {})[r.family] = r.best
     rows = [s for s in SCENARIOS if s in cells]
     cols = [f for f in FAMILIES if any(f in cells[s] for s in rows)]
@@ -303,6 +309,8 @@ def _grid(results: list[Result], n: int
 
 
 def _figure(value: float) -> str:
+    if abs(value) < 0.05:
+        return "0"                    # e.g. the Python heap of the C wheel: no "-0.0"
     if value >= 10_000:
         return f"{value / 1000:,.0f}k"
     return f"{value:,.0f}" if value >= 10 else f"{value:.1f}"
@@ -315,9 +323,10 @@ def render(results: list[Result], console: Any) -> None:
 
     for n in sorted({r.n for r in results}):
         rows, cols, cells = _grid(results, n)
-        table = Table(title=f"N = {n:,} timers: ns per timer (memory: bytes per timer)",
+        table = Table(title=f"N = {n:,} timers: ns per timer (memory: bytes per timer; "
+                            "server: CPU ns per message)",
                       box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
-        table.add_column("scenario", no_wrap=True)
+        table.add_column("scenario", max_width=14, overflow="fold")
         for f in cols:
             table.add_column(SHORT.get(f, f), justify="right", no_wrap=True)
         show_loop = any(loop_ratio(cells[s]) for s in rows)
