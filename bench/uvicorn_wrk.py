@@ -1,9 +1,9 @@
 """uvicorn (httptools) under wrk: CPU per request of the server process, on plain uvloop
-and on timercore's timers over uvloop's I/O, with and without 1,000,000 idle timers
+(or rloop, --io rloop) and on timercore's timers over its I/O, with and without 1,000,000 idle timers
 pending (the idle connections of a big server). uvicorn re-arms a keep-alive timeout
 (cancel + call_later) on every request, so each request exercises the timers.
 
-    python bench/uvicorn_wrk.py [--seconds 8] [--connections 50] [--json FILE]
+    python bench/uvicorn_wrk.py [--io uvloop|rloop] [--seconds 8] [--connections 50] [--json FILE]
 
 Needs uvicorn, httptools, uvloop and wrk (Debian's package). Quoted in docs/asyncio.md.
 """
@@ -39,7 +39,10 @@ async def app(scope, receive, send):
     await send({"type": "http.response.body", "body": b"ok"})
 '''
 
-LOOPS = {"uvloop": "uvloop", "timercore on uvloop": "timercore.aio:new_uvloop_event_loop"}
+LOOPS = {"uvloop": {"uvloop": "uvloop", "timercore on uvloop":
+                    "timercore.aio:new_uvloop_event_loop"},
+         "rloop": {"rloop": "rloop:new_event_loop", "timercore on rloop":
+                   "timercore.aio:new_rloop_event_loop"}}
 
 
 def cpu_seconds(pid: int) -> float:
@@ -89,15 +92,18 @@ def main() -> None:
     p.add_argument("--seconds", type=int, default=8)
     p.add_argument("--connections", type=int, default=50)
     p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--io", choices=sorted(LOOPS), default="uvloop")
     p.add_argument("--json", default=None)
     args = p.parse_args()
+    loops = LOOPS[args.io]
+    plain, ours = list(loops)
     rows = []
     with tempfile.TemporaryDirectory() as workdir:
         with open(os.path.join(workdir, "app.py"), "w") as f:
             f.write(APP)
         for idle in (0, 1_000_000):
             for rnd in range(args.rounds):          # alternate, so drift hits both alike
-                for name, loop in LOOPS.items():
+                for name, loop in loops.items():
                     r = measure(loop, idle, args.seconds, args.connections, workdir)
                     r.update(loop=name, idle_timers=idle, round=rnd)
                     rows.append(r)
@@ -109,8 +115,8 @@ def main() -> None:
         key = (r["loop"], r["idle_timers"])
         best[key] = min(best.get(key, float("inf")), r["cpu_us_per_request"])
     for idle in (0, 1_000_000):
-        a, b = best[("uvloop", idle)], best[("timercore on uvloop", idle)]
-        print(f"idle timers {idle:>9,}: uvloop {a:.2f} µs, timercore on uvloop {b:.2f} µs "
+        a, b = best[(plain, idle)], best[(ours, idle)]
+        print(f"idle timers {idle:>9,}: {plain} {a:.2f} µs, {ours} {b:.2f} µs "
               f"per request (ratio {b / a:.3f})")
     if args.json:
         with open(args.json, "w") as f:
