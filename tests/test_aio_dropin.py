@@ -10,7 +10,7 @@ import weakref
 
 import pytest
 
-from timercore import aio
+from timercore import VirtualClock, aio
 
 
 # -- infinite and huge timeouts ------------------------------------------------------------
@@ -171,7 +171,7 @@ def test_a_forked_child_closes_the_inherited_loop_and_runs_its_own(wheel_loop):
         try:
             os.close(r)
             wheel_loop.close()                     # the inherited one
-            child = aio.new_event_loop()
+            child = aio.new_event_loop(clock=VirtualClock())    # no real wait
             child.call_later(0.001, fired.append, "child")
             child.run_until_complete(asyncio.sleep(0.01))
             child.close()

@@ -69,10 +69,11 @@ class IdleCallbacks(ScopePart):
         timeout so that a dead entry stops bounding idle deadlines."""
         # WebIDL unsigned long, converted as clearTimeout converts its id (a value that
         # is no number names no callback and is ignored).
-        try:
-            handle = to_unsigned_long(handle, "handle")
-        except TypeError:
-            return
+        if type(handle) is not int:
+            try:
+                handle = to_unsigned_long(handle, "handle")
+            except TypeError:
+                return
         self._idle_pending.pop(handle, None)
         self._idle_runnable.pop(handle, None)
         key = self._idle_timeouts.pop(handle, None)

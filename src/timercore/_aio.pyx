@@ -53,6 +53,7 @@ cdef extern from "ctxsnap.h":
 cdef tuple _NO_ARGS = ()
 cdef double MAXIMUM_SELECT_TIMEOUT = 24 * 3600    # as asyncio's
 cdef double NATIVE_SLACK_S = 0.001                # a foreign loop's timer resolution
+cdef Py_ssize_t PURGE_MIN = 4096                  # fewer cancelled entries never purge
 
 # TimerHandle._state: where the handle is, plus one flag.
 cdef enum:
@@ -125,20 +126,19 @@ cdef class TimerHandle:
         return tbs.get(id(self)) if tbs else None
 
     def cancel(self):
-        """Cancel the call; O(1), and the timer leaves the wheel at once."""
+        """Cancel the call; O(1) amortized: the handle is marked, its wheel entry goes
+        later (see WheelTimers._purge)."""
         cdef int state = self._state & STATE_MASK
         cdef WheelTimers t = self._timers
         if state == CANCELLED:
             return
-        if state == PENDING:
-            t.cancelled_in_wheel += 1       # the wheel entry goes later (see _purge_if_due)
         self._state = CANCELLED
-        if t.tracebacks:
-            t.tracebacks.pop(id(self), None)
-        if not t.debug:            # in debug mode asyncio keeps them for repr
-            self._drop()
-        if t.cancelled_in_wheel >= 4096:
-            t._purge_if_due()
+        self._finish()
+        if state == PENDING:
+            t.cancelled_in_wheel += 1
+            if t.cancelled_in_wheel >= PURGE_MIN and \
+                    t.cancelled_in_wheel * 2 > <Py_ssize_t>t.wheel._w.len:
+                t._purge()
 
     def _run(self):
         """As asyncio.Handle._run."""
@@ -179,6 +179,8 @@ cdef class TimerHandle:
         return 0
 
     cdef inline void _finish(self) noexcept:
+        """Ran or cancelled: forget the source traceback, drop the references (debug mode
+        keeps them, as asyncio does, for repr)."""
         cdef WheelTimers t = self._timers
         if t.tracebacks:
             t.tracebacks.pop(id(self), None)
@@ -379,14 +381,11 @@ cdef class WheelTimers:
         self.nslots = n
         return 0
 
-    cdef int _purge_if_due(self) except -1:
+    cdef int _purge(self) except -1:
         """Cancelling only marks the handle (one memory access, where removing the entry
         at once costs four cache misses in random order), as asyncio's heap does. Once
-        the cancelled outnumber the live, one sequential pass takes them all out:
-        amortized O(1) per cancel, and memory stays within twice the live timers."""
-        if self.cancelled_in_wheel < 4096 or \
-                self.cancelled_in_wheel * 2 <= <Py_ssize_t>self.wheel._w.len:
-            return 0
+        the cancelled outnumber the live (TimerHandle.cancel checks), one sequential pass
+        takes them all out: amortized O(1) per cancel, memory within twice the live."""
         cdef uint32_t i
         cdef PyObject *p
         for i in range(self.nslots):
@@ -452,16 +451,6 @@ cdef class WheelTimers:
                 h._invoke()
         self.due_pos = self.batch.len = 0
         return 0
-
-    def has_due(self):
-        return self.due_pos < self.batch.len
-
-    def next_when(self):
-        """The loop time of the earliest pending timer, or None."""
-        cdef double d
-        if tw_next_expiry(&self.wheel._w, &d):
-            return None
-        return d / 1000.0
 
     def wheel_entries(self):
         """Entries in the wheel: the pending timers plus the cancelled ones not yet purged."""

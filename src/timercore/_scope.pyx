@@ -420,14 +420,10 @@ cdef class ScopeCore:
                         # interval does not repeat; the entry leaves the map).
                         self._slots[slot].flags &= ~F_LIVE
                         tc_idmap_del(&self._ids, id)
-                elif args is NO_ARGS:
-                    result = handler()
-                    if result is not None and _is_coroutine(result):
-                        self._run_coroutine(result)
                 else:
-                    result = handler(*args)
+                    result = handler() if args is NO_ARGS else handler(*args)
                     if result is not None and _is_coroutine(result):
-                        self._run_coroutine(result)
+                        self._run_coroutine(result)      # an async def handler
             except Exception as exc:
                 self.report_exception(exc)
         finally:
