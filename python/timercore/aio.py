@@ -204,7 +204,7 @@ class _WheelTimersMixin(_LoopBase):
         return self._wheel_timers
 
     def pending_timers(self) -> int:
-        """How many timers are scheduled (cancelled ones are gone at once)."""
+        """How many timers are pending (cancelled ones are not counted)."""
         return len(self._timers())
 
     def set_debug(self, enabled: bool) -> None:
@@ -231,7 +231,8 @@ class WheelEventLoop(_WheelTimersMixin, asyncio.SelectorEventLoop):
     - timers with equal ``when`` run in the order they were scheduled (asyncio leaves it
       undefined), and never before ``when`` (asyncio runs them up to one clock
       resolution early);
-    - ``handle.cancel()`` removes the timer at once: no cancelled handles linger;
+    - ``handle.cancel()`` marks the handle and drops its callback; the wheel's cancelled
+      entries go in one pass once they outnumber the live ones (asyncio's rule);
     - handles are ``timercore._aio.TimerHandle`` (duck-typed like asyncio.TimerHandle,
       as uvloop's are), not instances of ``asyncio.TimerHandle``;
     - with ``clock=VirtualClock()``, ``time()`` is virtual and the loop jumps to the next

@@ -58,38 +58,40 @@ def _handler_attribute(name: str) -> property:
     event_type = name[2:]
 
     def get(self: EventTarget) -> Handler | None:
-        return self._handlers.get(event_type)
+        slot = self._handler_slots.get(event_type)
+        return None if slot is None else slot.handler
 
     def set(self: EventTarget, value: Handler | None) -> None:
         if value is not None and not callable(value):
             value = None          # the IDL attribute treats non-callables as null
         if value is None:
             # HTML §8.1.8.1 "deactivate an event handler": remove its listener.
-            self._handlers.pop(event_type, None)
             slot = self._handler_slots.pop(event_type, None)
             if slot is not None:
                 self._remove_record(event_type, slot)
             return
-        if event_type not in self._handler_slots:
+        slot = self._handler_slots.get(event_type)
+        if slot is None:
             # "Activate an event handler": one listener, appended now, that calls
             # whatever handler is current (setting it again keeps the position).
-            slot = _Listener(None)
-            self._handler_slots[event_type] = slot
+            slot = self._handler_slots[event_type] = _Listener(None)
             self._listeners.setdefault(event_type, []).append(slot)
-        self._handlers[event_type] = value
+        slot.handler = value
 
     return property(get, set, doc=f"The {name} event handler (a callable or None).")
 
 
 class _Listener:
-    """An event listener of the DOM: its callback (None: the listener an ``on<type>``
-    attribute installs, which calls the current handler) and its removed flag, which
-    stops a listener removed during a dispatch from running in it (DOM "inner invoke")."""
+    """An event listener of the DOM: its callback (None for the listener an ``on<type>``
+    attribute installs, which calls ``handler``, the attribute's current value) and its
+    removed flag, which stops a listener removed during a dispatch from running in it
+    (DOM "inner invoke")."""
 
-    __slots__ = ("callback", "removed")
+    __slots__ = ("callback", "handler", "removed")
 
     def __init__(self, callback: Listener | None) -> None:
         self.callback = callback
+        self.handler: Handler | None = None
         self.removed = False
 
 
@@ -100,8 +102,7 @@ class EventTarget:
 
     def __init__(self) -> None:
         self._listeners: dict[str, list[_Listener]] = {}
-        self._handlers: dict[str, Handler] = {}
-        self._handler_slots: dict[str, _Listener] = {}
+        self._handler_slots: dict[str, _Listener] = {}     # on<type> attributes set
         self._error_reporting_mode = False
         self.unhandled_errors = 0
 
@@ -138,7 +139,7 @@ class EventTarget:
                 continue
             try:
                 if record.callback is None:
-                    self._call_handler(event)
+                    self._call_handler(record.handler, event)
                 else:
                     record.callback(event)
             except Exception as exc:
@@ -146,8 +147,7 @@ class EventTarget:
         event.currentTarget = None
         return not event.defaultPrevented
 
-    def _call_handler(self, event: Event) -> None:
-        handler = self._handlers.get(event.type)
+    def _call_handler(self, handler: Handler | None, event: Event) -> None:
         if handler is None:
             return
         if event.type == "error" and isinstance(event, ErrorEvent):
