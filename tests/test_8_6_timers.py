@@ -508,3 +508,21 @@ def test_8_6_map_of_active_timers_survives_growth_and_random_clears(scope):
         assert dict(scope.active_timers) == expected
     scope.run()
     assert len(scope.active_timers) == 0
+
+
+def test_8_6_time_ends_at_2_53_ms_an_interval_there_stops_instead_of_spinning():
+    # Past 2**53 ms, now + 1 == now: a timer due there would come due at the same instant
+    # forever. It never fires, and run() / run_next() / run_all() do not wait for it.
+    from timercore.clocks import VirtualClock
+    end = 2.0 ** 53
+    w = timercore.Window(clock=VirtualClock())
+    w.jump(end - 3)
+    fired = []
+    w.setInterval(lambda: fired.append(w.now()), 1)
+    key = w.run_steps_after_timeout("far", 2 ** 53, lambda: fired.append("far"))
+    w.run_next()
+    w.run_all()
+    w.run()
+    assert fired == [end - 2, end - 1]
+    assert key in w.active_timers and len(w.active_timers) == 2
+    assert w.now() == end - 1

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import timercore
-from timercore._scope import ScopeCore
+from timercore._core import _fail_allocation_after
 
 
 # -- capacity ------------------------------------------------------------------------
@@ -69,7 +69,7 @@ def test_wheel_survives_allocation_failures_without_losing_a_timer(seed):
     live, fired, cancelled, now = {}, [], set(), 0.0
     try:
         for step, (op, rng) in enumerate(_ops(seed)):
-            timercore.TimerWheel._fail_allocation_after(rng.randrange(4))
+            _fail_allocation_after(rng.randrange(4))
             try:
                 if op == "insert":
                     d = now + rng.choice([0, 1, 63, 64, 4095, 1e6, 1e12])
@@ -96,11 +96,11 @@ def test_wheel_survives_allocation_failures_without_losing_a_timer(seed):
                     fired.extend(got)
             except MemoryError:
                 pass
-            timercore.TimerWheel._fail_allocation_after(-1)
+            _fail_allocation_after(-1)
             w._check()
             assert len(w) == len(live) and all(h in w for h in live)
     finally:
-        timercore.TimerWheel._fail_allocation_after(-1)
+        _fail_allocation_after(-1)
     while len(w):
         fired.extend(w.advance(w.next_expiry()).tolist())
     assert len(fired) == len(set(fired)) and not set(fired) & cancelled
@@ -110,13 +110,13 @@ def test_scope_allocation_failure_loses_nothing(clock):
     w = timercore.WorkerGlobalScope(clock=clock)
     fired = []
     for k in range(200):
-        ScopeCore._fail_allocation_after(k % 3)
+        _fail_allocation_after(k % 3)
         try:
             w.setTimeout(fired.append, k % 17, k)
         except MemoryError:
             pass
         finally:
-            ScopeCore._fail_allocation_after(-1)
+            _fail_allocation_after(-1)
     pending = w.count_timers()
     w.run()
     assert len(fired) == pending == len(set(fired))

@@ -1,6 +1,6 @@
 """ScopePart: the base of the parts that GlobalScope and Window are made of (idle.py,
 introspection.py, promises.py, threads.py, dialogs.py, printing.py) as the type checker
-sees it: a part may use the compiled core (ScopeCore, typed in _scope.pyi), the event
+sees it: a part may use the compiled core (ScopeCore, typed in _core.pyi), the event
 target and the attributes declared here. At run time ScopePart is ``object``: the parts
 are plain classes, and GlobalScope / Window put them together."""
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from timercore._scope import ScopeCore
+    from timercore._core import ScopeCore
     from timercore.aio import AsyncioHost
     from timercore.events import EventTarget
     from timercore.timers import ActiveTimers

@@ -21,7 +21,7 @@ import math
 import selectors as _selectors
 from typing import TYPE_CHECKING, Any, Callable, Coroutine, TypeVar, TypeVarTuple, Unpack
 
-from timercore._aio import TimerHandle, WheelTimers, selector_run_once
+from timercore._core import TimerHandle, WheelTimers, selector_run_once
 
 _T = TypeVar("_T")
 _Ts = TypeVarTuple("_Ts")
@@ -76,26 +76,20 @@ class AsyncioHost:
             self._cancel()
             self._finish_waiters()
             return
-        if scope._has_tasks() or scope._has_microtasks() or (did_work and scope._idle_work()):
+        wake = scope._next_turn_at(did_work, IDLE_RETRY_MS)
+        if wake == -math.inf:
             # Runnable now, or idle callbacks wait and an idle period may start once the
             # work just done is over: take another turn before time moves on.
             scope._set_armed(-math.inf)
             if self._soon is None:
                 self._soon = self.loop.call_soon(self._turn)
             return
-        wake = scope._next_wake()
-        if scope._idle_work() and scope.now() >= scope._idle_blocked_until():
-            # An idle period could start but the asyncio loop was busy: look again soon.
-            retry = scope.now() + IDLE_RETRY_MS
-            wake = retry if wake is None else min(wake, retry)
+        if not scope._waits():
+            self._finish_waiters()     # only unref'd timers are left: they stay armed
         if wake is None:
             self._cancel_timer()
             scope._set_armed(math.inf)
-            if not scope._idle_work():
-                self._finish_waiters()
             return
-        if not scope._waits_for_timers() and not scope._idle_work():
-            self._finish_waiters()     # only unref'd timers are left: they stay armed
         scope._set_armed(wake)
         if scope.clock.is_virtual:
             # Virtual time on a real loop: nothing else can make time pass, so jump, but
@@ -233,7 +227,7 @@ class WheelEventLoop(_WheelTimersMixin, asyncio.SelectorEventLoop):
       resolution early);
     - ``handle.cancel()`` marks the handle and drops its callback; the wheel's cancelled
       entries go in one pass once they outnumber the live ones (asyncio's rule);
-    - handles are ``timercore._aio.TimerHandle`` (duck-typed like asyncio.TimerHandle,
+    - handles are ``timercore._core.TimerHandle`` (duck-typed like asyncio.TimerHandle,
       as uvloop's are), not instances of ``asyncio.TimerHandle``;
     - with ``clock=VirtualClock()``, ``time()`` is virtual and the loop jumps to the next
       timer whenever no I/O is ready and nothing is runnable.

@@ -15,7 +15,7 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from timercore._wheel import LatenessStats
+from timercore._core import LatenessStats
 from timercore._parts import ScopePart
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))

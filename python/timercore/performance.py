@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from timercore._scope import ScopeCore
+from timercore._core import ScopeCore
 
 
 class Performance:

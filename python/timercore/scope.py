@@ -1,13 +1,9 @@
 """GlobalScope: a WindowOrWorkerGlobalScope with its own event loop.
 
-The compiled ScopeCore holds the timers, the microtask queue and the timer task step;
-this module adds events and error reporting, and the loop that ties them together:
-
-    microtask checkpoint (top-level code counts as a task)
-    repeat: run queued tasks -> run due timers (one task each, checkpoint after each)
-            -> nothing runnable: start an idle period if idle callbacks wait (idle.py)
-            -> else wait for the next expiry or the end of the last idle period (a
-               VirtualClock jumps, a real clock sleeps)
+The compiled ScopeCore holds the timers, microtasks, idle callbacks and the event loop's
+turn (src/timercore/core/event_loop.pyx: what a turn runs and when the next is due); this
+module adds events and error reporting, and waits between turns: a VirtualClock jumps,
+a real clock sleeps (cut short by a batch staged by another thread).
 """
 from __future__ import annotations
 
@@ -15,10 +11,8 @@ import asyncio
 import math
 from typing import TYPE_CHECKING, Any, Callable, SupportsFloat, cast
 
-from timercore._clock import MAX_TIME_MS, Clock
-from timercore._scope import ScopeCore, TaskLimitReached
+from timercore._core import MAX_TIME_MS, Clock, ScopeCore, TaskLimitReached
 from timercore.events import EventTarget
-from timercore.idle import IdleCallbacks
 from timercore.introspection import Introspection
 from timercore.performance import Performance
 from timercore.promises import Awaitables
@@ -33,7 +27,7 @@ _TIMER_FUNCTIONS = ("setTimeout", "setInterval", "clearTimeout", "clearInterval"
                     "performance")
 
 
-class GlobalScope(IdleCallbacks, Introspection, Awaitables, ThreadSafeScheduling, ScopeCore,
+class GlobalScope(Introspection, Awaitables, ThreadSafeScheduling, ScopeCore,
                   EventTarget):
     """The part Window and WorkerGlobalScope share. See API.md for the constructor;
     ``debug=True`` records each timer's creation site (``creation_sites()``)."""
@@ -48,7 +42,6 @@ class GlobalScope(IdleCallbacks, Introspection, Awaitables, ThreadSafeScheduling
                            max_timers=max_timers)
         EventTarget.__init__(self)
         self.performance = Performance(self)
-        self._init_idle()
         self._init_debug(debug)
         self._init_threads()
         if self.namespace is None:
@@ -100,13 +93,7 @@ class GlobalScope(IdleCallbacks, Introspection, Awaitables, ThreadSafeScheduling
         """One turn of the loop, driven by the asyncio host. True if anything ran."""
         self._enter_loop()
         try:
-            self._perform_microtask_checkpoint()
-            self._merge_staged()
-            ran = self._run_queued_tasks()
-            ran += self._run_due_timers()
-            if ran or self._has_tasks():
-                return True
-            return loop_idle and self._start_idle_period()
+            return self._turn(-math.inf, loop_idle)
         finally:
             self._exit_loop()
 
@@ -179,40 +166,18 @@ class GlobalScope(IdleCallbacks, Introspection, Awaitables, ThreadSafeScheduling
                                "use 'await scope.run_async()' to wait for it")
         self._enter_loop()
         try:
-            # Code before run() counted as a task: its microtasks run first.
-            self._perform_microtask_checkpoint()
-            virtual = self.clock.is_virtual
             horizon = math.inf if end is None else end
             while not self.closed:
-                self._merge_staged()
-                ran = self._run_queued_tasks()
-                # Jump from timer to timer inside the core only when no idle period
-                # could come between them.
-                jump = horizon if virtual and not self._idle_work() else -math.inf
-                ran += self._run_due_timers(jump)
-                if ran or self._has_tasks() or self._start_idle_period():
+                at = self._next_turn_at(self._turn(horizon))
+                if at == -math.inf:
                     continue
-                wake = self._next_wake()
-                if wake is None or wake > horizon:
-                    break
-                if end is None and not self._waits_for_timers() and not self._idle_work():
-                    break       # only unref'd timers are left
-                self._wait_until(wake)
+                if at is None or at > horizon or (end is None and not self._waits()):
+                    break       # nothing left, past the horizon, or only unref'd timers
+                self._wait_until(at)
             if end is not None and not self.closed:
                 self._wait_until(end)
         finally:
             self._exit_loop()
-
-    def _next_wake(self) -> float | None:
-        """When something may next become runnable: a timer's expiry, or the end of the
-        last idle period if idle callbacks wait for the next one."""
-        if self.suspended:
-            return None
-        times = [self._next_active_expiry()]
-        if self._idle_work():
-            times.append(self._idle_blocked_until())
-        known = [t for t in times if t is not None and t != -math.inf]
-        return min(known) if known else None
 
     def _wait_until(self, t: float) -> None:
         delay = t - self.now()

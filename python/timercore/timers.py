@@ -1,14 +1,14 @@
 """The HTML "map of active timers" as a read-only mapping (key -> expiry time in ms).
 
 The timer initialization steps and "run steps after a timeout" themselves are compiled
-(src/timercore/_scope.pyx): they are the hot path.
+(src/timercore/core/timers.pyx): they are the hot path.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from timercore._scope import TIMER_ORDERING, CompileStringsError, ScopeCore
+from timercore._core import TIMER_ORDERING, CompileStringsError, ScopeCore
 
 __all__ = ["ActiveTimers", "CompileStringsError", "TIMER_ORDERING"]
 

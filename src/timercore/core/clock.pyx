@@ -1,13 +1,12 @@
-"""Clocks: milliseconds as float. MonotonicClock reads CLOCK_MONOTONIC directly (no
-Python call on the hot path); VirtualClock is moved only by advance() and by the scopes
-that run on it, and never backwards."""
-from libc.math cimport isfinite
-from posix.time cimport CLOCK_MONOTONIC, clock_gettime, timespec
+# Clocks: milliseconds as float. MonotonicClock reads CLOCK_MONOTONIC directly (no
+# Python call on the hot path); VirtualClock is moved only by advance() and by the scopes
+# that run on it, and never backwards.
 
 
 # Past 2**53 ms (~285,000 years) adding a millisecond no longer changes a double: an
 # interval would come due at the same instant forever. Times at the API stop there.
 MAX_TIME_MS = 2.0 ** 53
+cdef double MAX_TIME_MS_C = MAX_TIME_MS
 
 
 cdef class Clock:

@@ -1,18 +1,5 @@
-"""TimerWheel: the Python face of the C hierarchical timing wheel (wheel.c)."""
-from cpython.float cimport PyFloat_AS_DOUBLE
-from cpython.long cimport PyLong_AsLongLongAndOverflow
-from libc.math cimport isfinite
-from libc.string cimport memcpy
+# TimerWheel: the Python face of the C hierarchical timing wheel (wheel.c).
 
-cimport numpy as cnp
-import numpy as np
-
-cdef extern from "faults.h":
-    long long tc_fail_countdown
-from collections import namedtuple
-from operator import index as _operator_index
-
-cnp.import_array()
 
 LatenessStats = namedtuple("LatenessStats", "count p50 p99 max mean")
 LatenessStats.__doc__ = """How late timers fired (ms after their deadline): count, the 50th and
@@ -103,7 +90,9 @@ cdef class TimerWheel:
 
     # -- scalar ------------------------------------------------------------------------
 
-    cdef int64_t _insert(self, double deadline_ms, int ordering_id) except -1:
+    # -- the C API (declared in core/wheel.pxd) ------------------------------------------
+
+    cdef int64_t c_insert(self, double deadline_ms, int ordering_id) except -1:
         cdef int64_t h = tw_insert(&self._w, deadline_ms, <uint16_t>ordering_id)
         if h == -2:
             raise OverflowError(f"max_timers={self._w.max_timers} reached: the wheel holds "
@@ -126,7 +115,7 @@ cdef class TimerWheel:
                 raise ValueError(f"deadline_ms must be finite, got {d!r}")
         else:
             d = _as_ms(deadline_ms, "deadline_ms")
-        return self._insert(d, 0 if ordering_id is 0 else _as_ordering(ordering_id))
+        return self.c_insert(d, 0 if ordering_id is 0 else _as_ordering(ordering_id))
 
     def cancel(self, handle):
         """Cancel a pending timer. True if it was pending; False for a stale, unknown,
@@ -157,7 +146,22 @@ cdef class TimerWheel:
             return None
         return d
 
-    cdef int64_t _advance(self, double now_ms, bint release) except -1:
+    cdef bint c_cancel(self, int64_t handle) noexcept:
+        return tw_cancel(&self._w, handle) != 0
+
+    cdef int c_reschedule(self, int64_t handle, double deadline_ms) except -1:
+        cdef int rc = tw_reschedule(&self._w, handle, deadline_ms)
+        if rc < 0:
+            raise MemoryError()
+        return rc
+
+    cdef bint c_next_expiry(self, double *deadline_ms) noexcept:
+        return tw_next_expiry(&self._w, deadline_ms) == 0
+
+    cdef const int64_t *c_fired(self) noexcept:
+        return self._out.data
+
+    cdef int64_t c_advance(self, double now_ms, bint release=True) except -1:
         """Fire into self._out (cleared first); returns the count."""
         cdef int64_t n
         self._out.len = 0
@@ -180,7 +184,7 @@ cdef class TimerWheel:
         cdef double now = _as_ms(now_ms, "now_ms")
         if now < self._w.now:
             raise ValueError(f"now_ms={now!r} is before the wheel's now={self._w.now!r}")
-        cdef Py_ssize_t n = self._advance(now, True)
+        cdef Py_ssize_t n = self.c_advance(now, True)
         cdef cnp.npy_intp dims = n
         cdef cnp.ndarray out = cnp.PyArray_SimpleNew(1, &dims, cnp.NPY_INT64)
         if n:
@@ -309,14 +313,6 @@ cdef class TimerWheel:
     def reset_lateness(self):
         """Forget the lateness recorded so far (every ordering id)."""
         tc_lat_reset(&self._w.lateness)
-
-    @staticmethod
-    def _fail_allocation_after(long long k):
-        """Tests: make the k-th next allocation of the C core fail (-1: stop injecting).
-        Each extension module links its own copy of the core: this one is _wheel's
-        (bare TimerWheels); ScopeCore has its own switch."""
-        global tc_fail_countdown
-        tc_fail_countdown = k
 
     def _check(self):
         """Walk the slab and levels and assert every invariant (tests, debugging)."""

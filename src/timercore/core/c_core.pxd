@@ -1,5 +1,4 @@
-# The C wheel's declarations, once, for every .pyx that cimports them.
-from libc.stdint cimport int64_t, uint16_t, uint32_t, uint64_t
+# The C core's declarations (wheel.h, lateness.h, idmap.h, faults.h, ctxsnap.h), once.
 
 
 cdef extern from "lateness.h" nogil:
@@ -68,14 +67,38 @@ cdef extern from "wheel.h" nogil:
     void tw_out_free(tw_out *out)
 
 
-cdef class TimerWheel:
-    cdef:
-        tw_wheel _w          # the C wheel, embedded: one allocation fewer, no pointer chase
-        tw_out _out          # advance's output buffer, reused between calls
+cdef extern from "idmap.h" nogil:
+    ctypedef struct tc_idmap:
+        uint32_t len
+    int tc_idmap_init(tc_idmap *m)
+    void tc_idmap_free(tc_idmap *m)
+    int32_t tc_idmap_get(const tc_idmap *m, int32_t key)
+    int tc_idmap_put(tc_idmap *m, int32_t key, int32_t val)
+    int tc_idmap_del(tc_idmap *m, int32_t key)
+    int tc_idmap_next(const tc_idmap *m, uint32_t *pos, int32_t *key, int32_t *val)
 
-    cdef int64_t _insert(self, double deadline_ms, int ordering_id) except -1
-    cdef int64_t _advance(self, double now_ms, bint release) except -1
-    cdef tuple _snapshot(self)
+
+cdef extern from "faults.h":
+    long long tc_fail_countdown      # allocation-failure injection (tests)
 
 
-cdef object lateness_stats(const tc_lat *h)
+cdef extern from "ctxsnap.h":
+    int tc_ctx_is_current(object snapshot) noexcept
+    int tc_ctx_can_share(object snapshot) noexcept
+    PyObject *tc_ctx_save(object snapshot) noexcept
+    void tc_ctx_restore(object snapshot, PyObject *saved) noexcept
+
+
+cdef extern from *:
+    """
+    static inline void tc_prefetch(const void *p) { __builtin_prefetch(p); }
+
+    /* An `async def` function, or a method of one: a flag of its code object. */
+    static inline int tc_is_async_function(PyObject *f) {
+        if (PyMethod_Check(f)) f = PyMethod_GET_FUNCTION(f);
+        return PyFunction_Check(f) &&
+               (((PyCodeObject *)PyFunction_GET_CODE(f))->co_flags & CO_COROUTINE) != 0;
+    }
+    """
+    void prefetch "tc_prefetch" (const void *p) noexcept nogil
+    bint is_async_function "tc_is_async_function" (object f) noexcept

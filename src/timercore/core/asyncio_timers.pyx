@@ -1,56 +1,25 @@
-"""The compiled timers of timercore's asyncio loops: ``call_at``, ``call_later``,
-``TimerHandle.cancel()`` and the firing of due timers, on the timing wheel.
+# The compiled timers of timercore's asyncio loops: ``call_at``, ``call_later``,
+# ``TimerHandle.cancel()`` and the firing of due timers, on the timing wheel.
+#
+# One ``WheelTimers`` per loop. The loop's ``call_at`` / ``call_later`` *are* its bound
+# methods (set on the loop instance), so no Python frame of timercore's runs between the
+# caller and the wheel. A pending timer costs one ``TimerHandle`` (64 bytes, not tracked by
+# the garbage collector), one pointer in ``slots`` and one 32-byte wheel entry.
+#
+# Contexts: asyncio gives every handle its own copy of the current context. Copies made in
+# a row from an unchanged context are equal, so a handle scheduled without ``context=``
+# shares the last equal snapshot (``ctx_cache``) and runs as if in a fresh copy of it (see
+# ctxsnap.h): what the callback sets is dropped afterwards, as with asyncio's copy, and
+# neither scheduling nor firing makes a Context object.
+#
+# Firing: ``collect_due(now)`` takes every timer with ``when <= now`` (never earlier) off
+# the wheel, in (when, FIFO) order; ``run_due()`` runs them. A handle not yet run when a
+# callback raises SystemExit/KeyboardInterrupt runs at the next call.
+#
+# Two ways to drive it: the selector loop's ``_run_once`` (``selector_run_once`` below), or
+# one native timer of a foreign loop (uvloop, rloop) armed at the wheel's next expiry.
 
-One ``WheelTimers`` per loop. The loop's ``call_at`` / ``call_later`` *are* its bound
-methods (set on the loop instance), so no Python frame of timercore's runs between the
-caller and the wheel. A pending timer costs one ``TimerHandle`` (64 bytes, not tracked by
-the garbage collector), one pointer in ``slots`` and one 32-byte wheel entry.
 
-Contexts: asyncio gives every handle its own copy of the current context. Copies made in
-a row from an unchanged context are equal, so a handle scheduled without ``context=``
-shares the last equal snapshot (``ctx_cache``) and runs as if in a fresh copy of it (see
-ctxsnap.h): what the callback sets is dropped afterwards, as with asyncio's copy, and
-neither scheduling nor firing makes a Context object.
-
-Firing: ``collect_due(now)`` takes every timer with ``when <= now`` (never earlier) off
-the wheel, in (when, FIFO) order; ``run_due()`` runs them. A handle not yet run when a
-callback raises SystemExit/KeyboardInterrupt runs at the next call.
-
-Two ways to drive it: the selector loop's ``_run_once`` (``selector_run_once`` below), or
-one native timer of a foreign loop (uvloop, rloop) armed at the wheel's next expiry.
-"""
-cimport cython
-from cpython.contextvars cimport PyContext_Copy, PyContext_CopyCurrent, PyContext_Enter, \
-    PyContext_Exit
-from cpython.float cimport PyFloat_AS_DOUBLE
-from cpython.mem cimport PyMem_Free, PyMem_Realloc
-from cpython.object cimport PyObject
-from cpython.ref cimport Py_DECREF, Py_INCREF, Py_XDECREF
-from libc.math cimport INFINITY, ceil, isnan
-from libc.stdint cimport int64_t, uint32_t
-from posix.time cimport CLOCK_MONOTONIC, clock_gettime, timespec
-
-from timercore._clock cimport VirtualClock
-from timercore._wheel cimport TimerWheel, tw_advance, tw_cancel, tw_next_expiry, tw_out, \
-    tw_out_free, tw_release
-
-import sys
-from asyncio import format_helpers
-from asyncio.log import logger as _asyncio_logger
-
-cdef extern from *:
-    """
-    static inline void tc_prefetch(const void *p) { __builtin_prefetch(p); }
-    """
-    void prefetch "tc_prefetch" (const void *p) noexcept nogil
-
-cdef extern from "ctxsnap.h":
-    int tc_ctx_is_current(object snapshot) noexcept
-    int tc_ctx_can_share(object snapshot) noexcept
-    PyObject *tc_ctx_save(object snapshot) noexcept
-    void tc_ctx_restore(object snapshot, PyObject *saved) noexcept
-
-cdef tuple _NO_ARGS = ()
 cdef double MAXIMUM_SELECT_TIMEOUT = 24 * 3600    # as asyncio's
 cdef double NATIVE_SLACK_S = 0.001                # a foreign loop's timer resolution
 cdef Py_ssize_t PURGE_MIN = 4096                  # fewer cancelled entries never purge
@@ -74,15 +43,6 @@ cdef class TimerHandle:
     every full collection walk them all): a handle drops its callback, arguments and
     context once it has run or been cancelled, so no cycle through it outlives its timer.
     """
-    cdef:
-        double _when_s
-        object _cb
-        tuple _cb_args
-        object _ctx
-        WheelTimers _timers
-        int64_t _wheel_handle
-        int _state
-
     def when(self):
         """The loop time (seconds) at which the callback is scheduled."""
         return self._when_s
@@ -162,7 +122,7 @@ cdef class TimerHandle:
                     ctx = PyContext_Copy(ctx)
             PyContext_Enter(ctx)
             try:
-                if self._cb_args is _NO_ARGS:
+                if self._cb_args is NO_ARGS:
                     self._cb()
                 else:
                     self._cb(*self._cb_args)
@@ -257,25 +217,6 @@ cdef double _as_seconds(object value, str name) except? -1.0:
 
 cdef class WheelTimers:
     """The timers of one asyncio loop on a timing wheel (see the module doc)."""
-    cdef:
-        TimerWheel wheel
-        PyObject **slots             # per wheel slot: its TimerHandle (owned) or NULL
-        uint32_t nslots
-        tw_out batch                 # wheel handles collected by advance; [due_pos, len) to run
-        size_t due_pos
-        readonly object loop
-        object time_fn               # a foreign loop's time(); None: monotonic or virtual
-        VirtualClock vclock          # virtual time, or None
-        object native_call_later     # a foreign loop's own call_later, unbound; or None
-        object native_handle         # the native timer armed at armed_when
-        double armed_when
-        bint in_fire
-        public bint debug            # the loop's debug flag (kept in sync by set_debug)
-        readonly bint closed
-        Py_ssize_t cancelled_in_wheel  # cancelled handles whose wheel entry is still there
-        object ctx_cache             # the last context snapshot (see the module doc)
-        public dict tracebacks       # id(handle) -> source traceback (debug mode only)
-
     def __cinit__(self, loop, *, clock=None, time_fn=None, native_call_later=None):
         self.loop = loop
         self.vclock = clock
@@ -343,7 +284,7 @@ cdef class WheelTimers:
         else:
             h._ctx = context
             h._state = PENDING
-        hd = self.wheel._insert(when * 1000.0, 0)
+        hd = self.wheel.c_insert(when * 1000.0, 0)
         slot = <uint32_t>hd
         if slot >= self.nslots:
             self._grow_slots(slot)

@@ -1,0 +1,126 @@
+"""Instructions per call of the hot paths, by callgrind: repeatable where timings drift.
+
+Each operation runs in a fresh interpreter under ``valgrind --tool=callgrind`` twice: once
+with its setup only, once with the setup and K calls, each ending with ``os._exit``; the
+difference divided by K is the cost of one call, setup, start-up and teardown cancelled
+out. ``--python`` measures another installation (e.g. a build of an older commit). The calls are written as
+users write them: ``for`` loops, float timeouts, random-order clears and cancels.
+
+    python bench/callgrind_ops.py            # all operations, K = 100000
+    python bench/callgrind_ops.py --ops fire,cancel --calls 50000 --json out.json
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+PYTHON = sys.executable
+
+# Each program: SETUP always runs; OP runs only in the measured half. K is the call count.
+PROGRAMS = {
+    "setTimeout": ("""
+import random, timercore
+w = timercore.Window(clock=timercore.VirtualClock())
+rng = random.Random(1); f = lambda: None
+delays = [rng.random() * 60000 for _ in range(K)]
+""", """
+st = w.setTimeout
+for d in delays:
+    st(f, d)
+"""),
+    "clearTimeout": ("""
+import random, timercore
+w = timercore.Window(clock=timercore.VirtualClock())
+rng = random.Random(1); f = lambda: None
+ids = [w.setTimeout(f, rng.random() * 60000) for _ in range(K)]
+rng.shuffle(ids)
+""", """
+ct = w.clearTimeout
+for i in ids:
+    ct(i)
+"""),
+    "fire": ("""
+import random, timercore
+w = timercore.Window(clock=timercore.VirtualClock())
+rng = random.Random(1); f = lambda: None
+for _ in range(K):
+    w.setTimeout(f, rng.random() * 1000)
+""", """
+w.run()
+"""),
+    "call_later": ("""
+import random, timercore.aio
+loop = timercore.aio.new_event_loop()
+rng = random.Random(1); f = lambda: None
+delays = [rng.random() * 60 for _ in range(K)]
+""", """
+cl = loop.call_later
+for d in delays:
+    cl(d, f)
+"""),
+    "cancel": ("""
+import random, timercore.aio
+loop = timercore.aio.new_event_loop()
+rng = random.Random(1); f = lambda: None
+handles = [loop.call_later(rng.random() * 60, f) for _ in range(K)]
+rng.shuffle(handles)
+""", """
+for h in handles:
+    h.cancel()
+"""),
+}
+
+
+def collected(program: str) -> int:
+    """Instructions executed by ``python -c program`` under callgrind."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, OPENBLAS_NUM_THREADS="1", PYTHONHASHSEED="0")
+        proc = subprocess.run(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/out",
+             PYTHON, "-c", program],
+            capture_output=True, text=True, env=env, check=True)
+    match = re.search(r"Collected\s*:\s*(\d+)", proc.stderr)
+    if match is None:
+        raise RuntimeError(f"no callgrind summary in:\n{proc.stderr[-2000:]}")
+    return int(match.group(1))
+
+
+def per_call(op: str, calls: int) -> float:
+    setup, body = PROGRAMS[op]
+    setup = f"K = {calls}\n" + setup
+    # os._exit: the interpreter's teardown (freeing what the calls left) is not counted.
+    end = "\nimport os; os._exit(0)\n"
+    base = collected(setup + end)
+    return (collected(setup + body + end) - base) / calls
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ops", default=",".join(PROGRAMS),
+                        help=f"comma-separated, from: {', '.join(PROGRAMS)}")
+    parser.add_argument("--calls", type=int, default=100_000, help="K, calls per operation")
+    parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--python", default=sys.executable, help="the interpreter to measure")
+    args = parser.parse_args()
+    global PYTHON
+    PYTHON = args.python
+    ops = args.ops.split(",")
+    unknown = [op for op in ops if op not in PROGRAMS]
+    if unknown:
+        parser.error(f"unknown --ops {', '.join(unknown)}; valid: {', '.join(PROGRAMS)}")
+    results = {}
+    for op in ops:
+        results[op] = round(per_call(op, args.calls), 1)
+        print(f"{op:>14}  {results[op]:>8.1f} instructions per call", flush=True)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"calls": args.calls, "instructions_per_call": results}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

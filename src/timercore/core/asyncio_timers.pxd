@@ -1,0 +1,52 @@
+# The asyncio loops' timers (core/asyncio_timers.pyx).
+
+cdef class WheelTimers
+
+
+@cython.final
+cdef class TimerHandle:
+    cdef:
+        double _when_s
+        object _cb
+        tuple _cb_args
+        object _ctx
+        WheelTimers _timers
+        int64_t _wheel_handle
+        int _state
+
+    cdef inline void _drop(self) noexcept
+    cdef int _invoke(self) except -1
+    cdef inline void _finish(self) noexcept
+    cdef _report(self, exc)
+
+
+cdef class WheelTimers:
+    cdef:
+        TimerWheel wheel
+        PyObject **slots             # per wheel slot: its TimerHandle (owned) or NULL
+        uint32_t nslots
+        tw_out batch                 # wheel handles collected by advance; [due_pos, len) to run
+        size_t due_pos
+        readonly object loop
+        object time_fn               # a foreign loop's time(); None: monotonic or virtual
+        VirtualClock vclock          # virtual time, or None
+        object native_call_later     # a foreign loop's own call_later, unbound; or None
+        object native_handle         # the native timer armed at armed_when
+        double armed_when
+        bint in_fire
+        public bint debug            # the loop's debug flag (kept in sync by set_debug)
+        readonly bint closed
+        Py_ssize_t cancelled_in_wheel  # cancelled handles whose wheel entry is still there
+        object ctx_cache             # the last context snapshot (see the module doc)
+        public dict tracebacks       # id(handle) -> source traceback (debug mode only)
+
+    cdef double now_s(self) except? -1.0
+    cdef _debug_checks(self, callback, str method)
+    cdef TimerHandle _schedule(self, double when, callback, tuple args, context)
+    cdef object _snapshot(self)
+    cdef int _grow_slots(self, uint32_t slot) except -1
+    cdef int _purge(self) except -1
+    cdef Py_ssize_t collect_due(self, double now_s) except -1
+    cdef int run_due(self) except -1
+    cdef int _arm(self, double when) except -1
+    cdef void _release_all(self) noexcept

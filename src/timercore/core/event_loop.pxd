@@ -1,0 +1,14 @@
+# The event loop turn (core/event_loop.pyx): what one turn runs, and when the next is
+# due: the one decision run(), the virtual-time helpers and the asyncio host share.
+
+cdef class EventLoop(IdleCallbacks):
+    cdef:
+        tw_out _batch            # handles fired by the wheel, run one task each
+        size_t _batch_pos
+        bint _running
+        readonly long long timer_tasks_run   # timer tasks run so far (run_all's loop limit)
+        long long _task_limit    # run_all: stop (TaskLimitReached) when timer_tasks_run hits it
+
+    cdef inline bint _has_tasks(self)
+    cdef Py_ssize_t _run_due_timers(self, double jump_until) except -1
+    cdef Py_ssize_t _run_batch(self) except -1

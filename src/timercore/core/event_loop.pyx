@@ -1,0 +1,137 @@
+# The event loop of a scope: EventLoop, declared in core/event_loop.pxd. One turn:
+#
+#     microtask checkpoint -> staged batches (schedule_threadsafe) -> queued tasks (the
+#     idle-task source, ...) -> due timers, one task each with a checkpoint after each
+#     (a VirtualClock jumps from expiry to expiry up to the horizon while nothing else
+#     is queued) -> nothing ran: an idle period, if idle callbacks wait
+#
+# then _next_turn_at() says when the next turn is due. GlobalScope.run() (and the
+# virtual-time helpers) wait for that time by sleeping or jumping the clock; the asyncio
+# host arms one call_at for it.
+
+
+class TaskLimitReached(Exception):
+    """Internal: the task limit set by run_all() was reached (becomes LoopLimitError)."""
+
+
+cdef class EventLoop(IdleCallbacks):
+    """Turns of a scope's event loop."""
+
+    def __cinit__(self, *args, **kwargs):
+        self._task_limit = -1
+
+    def __dealloc__(self):
+        tw_out_free(&self._batch)
+
+    def _turn(self, double horizon=-INFINITY, bint may_idle=True):
+        """One turn (see above); ``horizon`` (clock time) bounds a VirtualClock's jumps;
+        ``may_idle``: whether an idle period may start if nothing ran. True if anything
+        ran or became runnable."""
+        cdef Py_ssize_t ran
+        self._checkpoint()
+        self._merge_staged()
+        ran = self._run_queued_tasks()
+        # Jump from timer to timer inside the core only when no idle period could come
+        # between them.
+        ran += self._run_due_timers(-INFINITY if not self._virtual or self._has_idle_work()
+                                    else horizon)
+        if ran or self._has_tasks():
+            return True
+        return may_idle and self._start_idle_period()
+
+    def _next_turn_at(self, bint did_work, double idle_retry_ms=INFINITY):
+        """When the next turn is due, on the scope's clock: -inf (now: a task or microtask
+        is runnable, or idle callbacks wait and the work just done may have let an idle
+        period start); the earliest timer expiry or end of the last idle period; or None,
+        if nothing will become runnable by itself. ``idle_retry_ms``: an idle period could
+        start now but the turn could not start it (the asyncio host's loop was busy):
+        look again that much later."""
+        cdef double t, idle, now
+        cdef bint has_timer
+        if self._has_tasks() or self._microtasks or (did_work and self._has_idle_work()):
+            return -INFINITY
+        if self._suspended:
+            return None
+        has_timer = self._next_expiry(&t)
+        if has_timer:
+            t += self._suspended_total
+        if self._has_idle_work():
+            idle = self._idle_blocked_until()
+            now = self._clock.now_ms()
+            if idle <= now:
+                idle = now + idle_retry_ms
+            if idle != INFINITY and (not has_timer or idle < t):
+                return idle
+        return t if has_timer else None
+
+    def _waits(self):
+        """Does run() wait for anything: a timer that is not unref'd, an idle callback,
+        a task? (False when only unref'd timers are left.)"""
+        return (self._ids.len + len(self._run_keys) > self._unrefd
+                or self._has_idle_work() or self._has_tasks())
+
+    def _merge_staged(self):
+        """The top of a turn: the façade merges batches staged by other threads."""
+
+    cdef inline bint _has_tasks(self):
+        """Whether a task is runnable (none is while suspended: not fully active)."""
+        return not self._suspended and (bool(self._tasks) or self._batch_pos < self._batch.len)
+
+    cdef Py_ssize_t _run_due_timers(self, double jump_until) except -1:
+        """Run every timer due now, in order, one task each, with a microtask checkpoint
+        after each. On a VirtualClock, also jump from expiry to expiry up to
+        ``jump_until`` (clock time) while no other task is queued. Returns the count."""
+        cdef Py_ssize_t count = self._run_batch()
+        cdef double now, nxt, limit = jump_until - self._suspended_total
+        cdef int64_t fired
+        while not self._closed and not self._suspended:
+            now = ScopeState._now(self)
+            if now < self._wheel._w.now:
+                now = self._wheel._w.now      # a foreign clock went back: time stands still
+            if not self._next_expiry(&nxt):
+                break
+            if nxt > now:
+                if not self._virtual or nxt > limit or self._tasks or self._has_idle_work():
+                    break         # (an idle period may start before that timer)
+                if limit == INFINITY and self._only_unrefd():
+                    break     # run(): nothing left that it waits for
+                self._clock.jump_to(nxt + self._suspended_total)
+                now = nxt
+            self._batch.len = 0
+            self._batch_pos = 0
+            with nogil:
+                fired = tw_advance(&self._wheel._w, now, &self._batch, 0)
+            if fired < 0 and self._batch.len == 0:
+                raise MemoryError()       # nothing fired, nothing lost: the next turn retries
+            count += self._run_batch()
+        return count
+
+    cdef Py_ssize_t _run_batch(self) except -1:
+        cdef Py_ssize_t n = 0
+        while self._batch_pos < self._batch.len and not self._closed and not self._suspended:
+            if self.timer_tasks_run == self._task_limit:
+                raise TaskLimitReached()   # before the task: the rest stay for next time
+            self._batch_pos += 1       # first: an exception leaves the rest for next time
+            self.timer_tasks_run += 1
+            self._run_timer_task(self._batch.data[self._batch_pos - 1])
+            n += 1
+        return n
+
+    def _set_task_limit(self, long long limit):
+        """run_all: raise TaskLimitReached once timer_tasks_run reaches ``limit`` (-1: off)."""
+        self._task_limit = limit
+
+    def _enter_loop(self):
+        ScopeState._check_open(self)
+        if self._running:
+            raise RuntimeError("this scope's loop is already running: run() cannot be called "
+                               "from inside one of its tasks")
+        self._running = True
+
+    def _exit_loop(self):
+        self._running = False
+
+    def close(self):
+        IdleCallbacks.close(self)
+        self._batch.len = 0
+        self._batch_pos = 0

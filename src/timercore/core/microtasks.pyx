@@ -1,0 +1,78 @@
+# HTML §8.7 microtasks and the queue of tasks of other task sources (the idle-task
+# source, ...): Microtasks, declared in core/microtasks.pxd.
+
+
+cdef inline object call_reported(ScopeState scope, object callback, tuple args):
+    """Run ``callback(*args)`` as a task or microtask runs it: an Exception is reported
+    (the façade's report_exception fires the ErrorEvent) and None returned; other
+    BaseExceptions (KeyboardInterrupt, ...) propagate. The one place that does so."""
+    try:
+        return callback() if args is NO_ARGS else callback(*args)
+    except Exception as exc:
+        scope.report_exception(exc)
+        return None
+
+
+cdef class Microtasks(ScopeState):
+    """The microtask queue and checkpoint, and the tasks of non-timer task sources."""
+
+    def __cinit__(self, *args, **kwargs):
+        self._microtasks = deque()
+        self._tasks = deque()
+
+    def queueMicrotask(self, callback):
+        """HTML §8.7: run ``callback()`` after the current task, before the next one."""
+        if not callable(callback):
+            raise TypeError(f"callback must be callable, not {type(callback).__name__}")
+        ScopeState._check_open(self)
+        self._microtasks.append(callback)
+        if self._wake is not None:
+            self._wake()
+
+    queue_microtask = queueMicrotask
+
+    cdef int _checkpoint(self) except -1:
+        """Perform a microtask checkpoint (microtasks queued meanwhile run in it too)."""
+        if self._in_checkpoint:
+            return 0
+        self._in_checkpoint = True
+        self._current_nesting = 0
+        try:
+            while self._microtasks:
+                call_reported(self, self._microtasks.popleft(), NO_ARGS)
+        finally:
+            self._in_checkpoint = False
+        return 0
+
+    def _perform_microtask_checkpoint(self):
+        self._checkpoint()
+
+    def _has_microtasks(self):
+        return bool(self._microtasks)
+
+    # -- tasks of other task sources --------------------------------------------------
+
+    def _queue_task(self, callback, *args):
+        """Queue a task (of a non-timer task source) on this scope's loop."""
+        ScopeState._check_open(self)
+        self._tasks.append((callback, args))
+        if self._wake is not None:
+            self._wake()
+
+    def _run_queued_tasks(self):
+        """Run the tasks queued so far (not those they queue), each followed by a
+        microtask checkpoint. Returns how many ran."""
+        cdef Py_ssize_t n = len(self._tasks), i
+        for i in range(n):
+            if self._closed or self._suspended or not self._tasks:
+                return i
+            callback, args = self._tasks.popleft()
+            call_reported(self, callback, args)
+            if self._microtasks:
+                self._checkpoint()
+        return n
+
+    def close(self):
+        ScopeState.close(self)
+        self._microtasks.clear()
+        self._tasks.clear()

@@ -1,0 +1,23 @@
+# What every part of a scope shares: its clock and active time, suspension, the thread
+# that owns it, closing, and the asyncio host's wake-up (core/scope_state.pyx).
+# Hot helpers are called as ScopeState._now(self) from subclasses: a direct C call
+# (self._now() from a subclass would go through the vtable).
+
+cdef class ScopeState:
+    cdef:
+        Clock _clock
+        bint _virtual            # the clock is a VirtualClock
+        bint _closed
+        bint _suspended
+        double _suspended_at
+        double _suspended_total
+        unsigned long _owner     # the thread that created the scope: the only one allowed
+        object _wake             # hosted on asyncio: called when work appears earlier than
+        double _armed_ms         # the one wake-up the host has scheduled (active time)
+
+    cdef int _init_clock(self, object clock) except -1
+    cdef inline double _now(self) except? -1.0
+    cdef inline int _check_open(self) except -1
+    cdef inline int _check_thread(self) except -1
+    cdef int _wrong_thread(self) except -1
+    cdef inline int _wake_before(self, double deadline) except -1

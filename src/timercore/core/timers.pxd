@@ -1,0 +1,55 @@
+# HTML §8.6 timers: setTimeout/setInterval/clear*, the map of active timers, and "run
+# steps after a timeout" for other specifications' timeouts (core/timers.pyx).
+
+cdef enum:
+    F_LIVE = 1        # the timer's key is in the map of active timers
+    F_REPEAT = 2      # setInterval
+    F_STRING = 4      # handler is source text
+    F_RUNSTEPS = 8    # a "run steps after a timeout" entry with a non-numeric key
+    F_UNREF = 16      # unref(id): run() does not wait for it (Node's timeout.unref())
+    NESTING_MAX = 255 # the level saturates: only "> 5" matters
+    ID_MAX = 0x7FFFFFFF
+
+
+cdef struct SlotData:
+    # What a timer's task needs besides its handler and arguments: one 12-byte record,
+    # so a task touches one cache line here (the handler and arguments share another).
+    int32_t id           # numeric id (0 for run-steps entries)
+    int32_t timeout      # the timeout, for setInterval's next round
+    uint8_t nesting      # the task's timer nesting level (saturating)
+    uint8_t flags
+
+
+cdef class Timers(Microtasks):
+    cdef:
+        TimerWheel _wheel
+        tc_idmap _ids            # numeric id -> slot
+        dict _run_keys           # non-numeric key -> slot
+        dict _orderings          # ordering identifier -> wheel ordering id
+        list _objs               # per slot s: [2s] handler or completion steps, [2s+1] its
+                                 # arguments, or for run-steps entries its non-numeric key
+        SlotData *_slots         # per slot: id, timeout, nesting, flags
+        uint32_t _cap
+        int32_t _next_id
+        Py_ssize_t _unrefd       # live timers with F_UNREF
+        object _string_policy
+        public dict namespace
+        tc_lat_table _lateness   # per ordering id: task start - deadline
+
+    cdef int _init_timers(self, resolution_ms, max_timers, string_handlers,
+                          namespace) except -1
+    cdef int _ensure_slot(self, uint32_t slot) except -1
+    cdef inline void _forget(self, uint32_t slot)
+    cdef inline void _release(self, uint32_t slot)
+    cdef inline bint _cancel_pending(self, uint32_t slot)
+    cdef inline int32_t _set_timer(self, object handler, object timeout, tuple arguments,
+                                   bint repeat) except -1
+    cdef int32_t _init_timer(self, object handler, bint is_string, int timeout,
+                             tuple arguments, bint repeat, int32_t previous_id=*,
+                             uint32_t previous_slot=*) except -1
+    cdef int32_t _new_id(self) except -1
+    cdef int _clear(self, object id) except -1
+    cdef int _run_timer_task(self, int64_t handle) except -1
+    cdef int _run_string(self, str source) except -2
+    cdef int _run_completion_steps(self, uint32_t slot) except -1
+    cdef inline bint _next_expiry(self, double *active_ms)

@@ -1,0 +1,467 @@
+# HTML §8.6 timers: the timer initialization steps and the task they queue, clearTimeout,
+# the map of active timers (numeric ids in a C hash, other keys in a dict) and "run steps
+# after a timeout"; Timers, declared in core/timers.pxd. Spec step numbers run through the
+# code and the test names (tests/test_8_6_timers.py).
+
+TIMER_ORDERING = "setTimeout/setInterval"
+
+
+class CompileStringsError(Exception):
+    """HostEnsureCanCompileStrings refused a string handler (``string_handlers``)."""
+
+
+@cython.final
+cdef class _ActiveTimerKey:
+    """A unique non-numeric key in the map of active timers (run steps after a timeout)."""
+    cdef readonly str ordering_identifier
+
+    def __repr__(self):
+        return f"<timer key {self.ordering_identifier!r} at {id(self):#x}>"
+
+
+cdef class Timers(Microtasks):
+    """The timers of one scope.
+
+    Invariants: a slot's per-slot data (callback, args, id, flags) is valid from insert
+    until the slot is released; a fired slot is held (not reusable) until its task has
+    run, so callbacks that set new timers cannot overwrite a batch still waiting to run.
+    """
+
+    def __cinit__(self, *args, **kwargs):
+        if tc_idmap_init(&self._ids) < 0:
+            raise MemoryError()
+        self._next_id = 1
+        self._run_keys = {}
+        self._orderings = {TIMER_ORDERING: 0}
+        self._objs = []
+
+    cdef int _init_timers(self, resolution_ms, max_timers, string_handlers,
+                          namespace) except -1:
+        if type(max_timers) is not int or max_timers < 0:
+            raise ValueError(f"max_timers must be an int >= 0 (0: unlimited), got {max_timers!r}")
+        # Lateness is recorded when each task starts (below), not when the wheel fires.
+        self._wheel = TimerWheel(resolution_ms, self._clock.now_ms(), lateness=False,
+                                 max_timers=max_timers)
+        if not (isinstance(string_handlers, bool) or callable(string_handlers)):
+            raise TypeError("string_handlers must be a bool or a callable (source) -> bool, "
+                            f"not {type(string_handlers).__name__}")
+        self._string_policy = string_handlers
+        if namespace is not None and not isinstance(namespace, dict):
+            raise TypeError(f"namespace must be a dict, not {type(namespace).__name__}")
+        self.namespace = namespace
+        return 0
+
+    def __dealloc__(self):
+        tc_idmap_free(&self._ids)
+        tc_lat_free(&self._lateness)
+        PyMem_Free(self._slots)
+
+    # -- per-slot storage -------------------------------------------------------------
+
+    cdef int _ensure_slot(self, uint32_t slot) except -1:
+        cdef uint32_t cap
+        if slot < self._cap:
+            return 0
+        cap = self._cap * 2 if self._cap else 64
+        while cap <= slot:
+            cap *= 2
+        self._slots = <SlotData *>grow_array(self._slots, cap, sizeof(SlotData))
+        self._objs.extend([None] * (2 * (cap - self._cap)))
+        self._cap = cap
+        return 0
+
+    cdef inline void _forget(self, uint32_t slot):
+        """Drop a slot's references (handler or steps, arguments or key) and flags.
+        The references die last, at return: a handler's __del__ may set a timer, which
+        can reuse this very slot, so the slot must be fully cleared before it runs."""
+        if self._slots[slot].flags & F_UNREF:
+            self._unrefd -= 1
+        self._slots[slot].flags = 0
+        handler = self._objs[2 * slot]
+        rest = self._objs[2 * slot + 1]
+        self._objs[2 * slot] = None
+        self._objs[2 * slot + 1] = None
+
+    cdef inline void _release(self, uint32_t slot):
+        """A fired slot's task is over: forget it, and let the wheel reuse the slot."""
+        tw_release(&self._wheel._w, tw_slot_handle(&self._wheel._w, slot))
+        self._forget(slot)
+
+    cdef inline bint _cancel_pending(self, uint32_t slot):
+        """If the slot's timer is still pending in the wheel, cancel and forget it."""
+        if not tw_cancel(&self._wheel._w, tw_slot_handle(&self._wheel._w, slot)):
+            return False
+        self._forget(slot)
+        return True
+
+    # -- §8.6 timers ------------------------------------------------------------------
+
+    def setTimeout(self, handler, timeout=0, *arguments):
+        """HTML §8.6 setTimeout(): run ``handler(*arguments)`` after ``timeout`` ms.
+
+        A non-callable handler is converted with ``str()`` now and run as Python source
+        in ``namespace`` when the timer fires. ``timeout=None`` is 0, as ``undefined`` is.
+        An ``async def`` handler runs as an asyncio task on a hosted scope (a TypeError on
+        one that is not). Returns the timer's id (int > 0).
+        """
+        return self._set_timer(handler, timeout, arguments, False)
+
+    def setInterval(self, handler, timeout=0, *arguments):
+        """HTML §8.6 setInterval(): like setTimeout, repeating every ``timeout`` ms."""
+        return self._set_timer(handler, timeout, arguments, True)
+
+    cdef inline int32_t _set_timer(self, object handler, object timeout, tuple arguments,
+                                   bint repeat) except -1:
+        """WebIDL conversions in argument order (the handler: a callable, or a DOMString
+        now; then the timeout, a long), then the timer initialization steps."""
+        cdef bint is_string = not callable(handler)
+        if is_string:
+            handler = _domstring(handler)
+        elif self._wake is None and is_async_function(handler):
+            _no_coroutines_here("setInterval" if repeat else "setTimeout")
+        return self._init_timer(handler, is_string, _timeout_arg(timeout), arguments, repeat)
+
+    def clearTimeout(self, id=0):
+        """Remove ``id`` from the map of active timers; unknown ids (and None) do nothing."""
+        self._clear(id)
+
+    def clearInterval(self, id=0):
+        """The same as clearTimeout: both clear entries from one map."""
+        self._clear(id)
+
+    cdef int32_t _init_timer(self, object handler, bint is_string, int timeout,
+                             tuple arguments, bint repeat, int32_t previous_id=0,
+                             uint32_t previous_slot=0) except -1:
+        """The timer initialization steps (§8.6), steps 2-14."""
+        cdef int32_t id
+        cdef int nesting
+        cdef int64_t h
+        cdef uint32_t slot
+        ScopeState._check_open(self)
+        # Step 1 (thisArg) is the scope itself: handlers are plain callables here.
+        # 2. previousId, or a new id > 0 not in the map of active timers.
+        id = previous_id if previous_id else self._new_id()
+        # 3. Nesting level: the currently running task's, if it is a timer task; else 0.
+        nesting = self._current_nesting
+        # 4. Negative timeouts become 0.
+        if timeout < 0:
+            timeout = 0
+        # 5. Clamp nested timers.
+        if nesting > 5 and timeout < 4:
+            timeout = 4
+        # 6-8. Realms and the initiating script have no Python counterpart.
+        # 9. The task is _run_timer_task, driven by the slot's data below.
+        # 10-11. The task's nesting level.
+        nesting = nesting + 1 if nesting < NESTING_MAX else NESTING_MAX
+        # 12-13. Run steps after a timeout: map[id] = now + timeout; the wheel keeps the
+        # (deadline, insertion) order that step 13's ordering rule requires.
+        deadline = ScopeState._now(self) + timeout
+        ScopeState._wake_before(self, deadline)
+        if previous_id:
+            slot = previous_slot
+            if tw_rearm(&self._wheel._w, tw_slot_handle(&self._wheel._w, slot), deadline) < 0:
+                raise MemoryError()
+        else:
+            h = self._wheel.c_insert(deadline, 0)
+            slot = <uint32_t>h
+            self._ensure_slot(slot)
+            if tc_idmap_put(&self._ids, id, <int32_t>slot) < 0:
+                tw_cancel(&self._wheel._w, h)
+                raise MemoryError()
+            self._objs[2 * slot] = handler
+            self._objs[2 * slot + 1] = arguments
+            self._slots[slot].id = id
+        self._slots[slot].timeout = timeout
+        self._slots[slot].nesting = <uint8_t>nesting
+        self._slots[slot].flags = (F_LIVE | (F_REPEAT if repeat else 0) | (F_STRING if is_string else 0)
+                                   | (self._slots[slot].flags & F_UNREF if previous_id else 0))
+        # 14.
+        return id
+
+    cdef int32_t _new_id(self) except -1:
+        cdef int32_t id
+        while True:
+            id = self._next_id
+            self._next_id = 1 if id == ID_MAX else id + 1
+            if tc_idmap_get(&self._ids, id) < 0:
+                return id
+
+    cdef int _clear(self, object id) except -1:
+        cdef int32_t slot, key
+        cdef int overflow = 0
+        cdef long long as_c = 0
+        ScopeState._check_thread(self)
+        if type(id) is int:
+            as_c = PyLong_AsLongLongAndOverflow(id, &overflow)
+        if type(id) is int and not overflow and 0 < as_c <= ID_MAX:
+            key = <int32_t>as_c
+        elif type(id) is int and not overflow and -0x80000000 <= as_c <= 0:
+            return 0         # no wrap can make it an id
+        elif id is None or isinstance(id, (str, bytes)) or not (
+                hasattr(type(id), "__index__") or hasattr(type(id), "__float__")):
+            return 0         # accepted and ignored: it names no timer
+        else:
+            key = to_long(id, "id")
+            if key <= 0:
+                return 0
+        slot = tc_idmap_get(&self._ids, key)
+        if slot < 0:
+            return 0
+        tc_idmap_del(&self._ids, key)
+        if self._slots[slot].flags & F_UNREF:
+            self._unrefd -= 1
+        self._slots[slot].flags &= ~(F_LIVE | F_UNREF)
+        # Pending in the wheel: gone now. Fired or running: its task sees !F_LIVE (9.1/9.4).
+        self._cancel_pending(<uint32_t>slot)
+        return 0
+
+    cdef int _run_timer_task(self, int64_t handle) except -1:
+        """The task of timer initialization step 9 (or a run-steps completion)."""
+        cdef uint32_t slot = <uint32_t>handle   # the low 32 bits: the slot
+        cdef uint8_t flags = self._slots[slot].flags
+        cdef int32_t id
+        if flags & F_RUNSTEPS:
+            return self._run_completion_steps(slot)
+        # 9.1 If id is no longer in the map of active timers, abort.
+        if not flags & F_LIVE:
+            self._release(slot)
+            return 0
+        tc_lat_record(&self._lateness, 0, ScopeState._now(self) - tw_slot_deadline(&self._wheel._w, slot))
+        handler = self._objs[2 * slot]
+        args = self._objs[2 * slot + 1]
+        id = self._slots[slot].id
+        self._current_nesting = self._slots[slot].nesting
+        try:
+            # 9.2 / 9.3: call the Function, or compile and run the string.
+            if flags & F_STRING:
+                if self._run_string(handler) < 0:
+                    # 9.3.2 The compile-strings check threw: abort these steps (an
+                    # interval does not repeat; the entry leaves the map).
+                    self._slots[slot].flags &= ~F_LIVE
+                    tc_idmap_del(&self._ids, id)
+            else:
+                result = call_reported(self, handler, args)
+                if result is not None and _is_coroutine(result):
+                    call_reported(self, self._run_coroutine, (result,))  # an async def
+        finally:
+            if not self._closed:
+                if not self._slots[slot].flags & F_LIVE:
+                    # 9.4 Author code cleared it: abort.
+                    self._release(slot)
+                elif flags & F_REPEAT:
+                    # 9.5 Run the timer initialization steps again with the same id.
+                    self._init_timer(handler, flags & F_STRING, self._slots[slot].timeout, args,
+                                     True, id, slot)
+                else:
+                    # 9.6 Remove map[id].
+                    tc_idmap_del(&self._ids, id)
+                    self._release(slot)
+            self._current_nesting = 0
+        # The event loop's microtask checkpoint after the task.
+        if self._microtasks:
+            self._checkpoint()
+        return 0
+
+    cdef int _run_string(self, str source) except -2:
+        """Returns -1 if the compile-strings check refused the source (reported)."""
+        return -1 if call_reported(self, self._run_classic_script, (source,)) is False else 0
+
+    def _run_classic_script(self, str source):
+        # 9.3.2 HostEnsureCanCompileStrings: refused -> report, False.
+        policy = self._string_policy
+        if policy is not True and (policy is False or not policy(source)):
+            self.report_exception(CompileStringsError(
+                "string handlers are not allowed in this scope (string_handlers)"))
+            return False
+        # 9.3.3-8 Create and run a classic script, in the global scope like eval().
+        exec(compile(source, "<timer string handler>", "exec"), self._namespace())
+        return True
+
+    def _namespace(self):
+        if self.namespace is None:
+            self.namespace = self._default_namespace()
+        return self.namespace
+
+    def _default_namespace(self):
+        return {}
+
+
+    # -- run steps after a timeout ------------------------------------------------------
+
+    def run_steps_after_timeout(self, str ordering_identifier, milliseconds, completion_steps,
+                                *, timer_key=None):
+        """HTML "run steps after a timeout", for other specifications' timeouts.
+
+        Waits ``milliseconds`` of active time and for every earlier-started call with the
+        same ordering identifier and an equal or smaller timeout, then calls
+        ``completion_steps()`` as a task. Returns the key it holds in ``active_timers``
+        (a unique non-numeric object), removed once the steps have run.
+        """
+        cdef double ms, deadline
+        cdef int64_t h
+        cdef uint32_t slot
+        ScopeState._check_open(self)
+        if not callable(completion_steps):
+            raise TypeError("completion_steps must be callable, "
+                            f"not {type(completion_steps).__name__}")
+        if isinstance(milliseconds, (str, bytes)) or not hasattr(type(milliseconds), "__float__"):
+            raise TypeError(f"milliseconds must be a number, not {type(milliseconds).__name__}")
+        ms = float(milliseconds)
+        if not isfinite(ms) or abs(ms) > MAX_TIME_MS:
+            raise ValueError(f"milliseconds must be finite and within 2**53, got {ms!r}")
+        # 1-2. A key of our own; numeric keys belong to the timer initialization steps.
+        if timer_key is None:
+            key = _ActiveTimerKey.__new__(_ActiveTimerKey)
+            (<_ActiveTimerKey>key).ordering_identifier = ordering_identifier
+        elif isinstance(timer_key, (int, float)):
+            raise ValueError("timer_key must not be numeric: numeric keys are the ids of "
+                             "setTimeout/setInterval")
+        elif timer_key in self._run_keys:
+            raise ValueError(f"timer_key {timer_key!r} is already in the map of active timers")
+        else:
+            key = timer_key
+        ordering = self._orderings.get(ordering_identifier)
+        if ordering is None:
+            ordering = len(self._orderings)
+            if ordering > 0xFFFF:
+                raise ValueError("too many ordering identifiers in one scope (65536)")
+            self._orderings[ordering_identifier] = ordering
+        # 3-4. map[key] = startTime + milliseconds.
+        deadline = ScopeState._now(self) + ms
+        ScopeState._wake_before(self, deadline)
+        h = self._wheel.c_insert(deadline, ordering)
+        slot = <uint32_t>h
+        self._ensure_slot(slot)
+        self._objs[2 * slot] = completion_steps
+        self._objs[2 * slot + 1] = key
+        self._slots[slot].id = 0
+        self._slots[slot].flags = F_LIVE | F_RUNSTEPS
+        self._run_keys[key] = slot
+        # 5. The waiting is the wheel's; the completion is _run_completion_steps.
+        return key
+
+    def _cancel_run_steps(self, key):
+        """Drop a pending run-steps entry (its completion steps will not run). True if it
+        was pending. Used by cancelIdleCallback so a dead timeout stops bounding idle
+        deadlines."""
+        cdef int32_t slot = self._run_keys.get(key, -1)
+        if slot < 0 or not self._cancel_pending(<uint32_t>slot):
+            return False
+        del self._run_keys[key]
+        return True
+
+    cdef int _run_completion_steps(self, uint32_t slot) except -1:
+        tc_lat_record(&self._lateness, tw_slot_ordering(&self._wheel._w, slot),
+                      ScopeState._now(self) - tw_slot_deadline(&self._wheel._w, slot))
+        steps = self._objs[2 * slot]
+        key = self._objs[2 * slot + 1]
+        try:
+            # 5.5 Perform completionSteps (as a task: not a timer task, nesting 0).
+            call_reported(self, steps, NO_ARGS)
+        finally:
+            # 5.6 Remove the non-numeric key.
+            if not self._closed:
+                self._run_keys.pop(key, None)
+                self._release(slot)
+        if self._microtasks:
+            self._checkpoint()
+        return 0
+
+    # -- the map of active timers ------------------------------------------------------
+
+    def _active_get(self, key):
+        """map[key] in clock time, or KeyError."""
+        cdef int32_t slot = -1
+        if type(key) is int:
+            if 0 < key <= ID_MAX:
+                slot = tc_idmap_get(&self._ids, key)
+        else:
+            slot = self._run_keys.get(key, -1)
+        if slot < 0:
+            raise KeyError(key)
+        return tw_slot_deadline(&self._wheel._w, slot) + self._suspended_total
+
+    def _active_keys(self):
+        cdef uint32_t pos = 0
+        cdef int32_t key, slot
+        keys = []
+        while tc_idmap_next(&self._ids, &pos, &key, &slot):
+            keys.append(key)
+        keys.sort()
+        keys.extend(self._run_keys)
+        return keys
+
+    def _active_len(self):
+        return self._ids.len + len(self._run_keys)
+
+    def _next_active_expiry(self):
+        """The smallest value in the map of active timers (clock time) that will ever
+        come due, or None."""
+        cdef double d
+        if not self._next_expiry(&d):
+            return None
+        return d + self._suspended_total
+
+    cdef inline bint _next_expiry(self, double *active_ms):
+        """The earliest expiry in the map of active timers (active time): False if none
+        will ever come. Time ends at MAX_TIME_MS (2**53 ms): past it ``now + 1 == now``,
+        so a timer due there never fires and the loop never waits for it (an interval
+        would otherwise come due at the same instant forever)."""
+        return self._wheel.c_next_expiry(active_ms) and active_ms[0] < MAX_TIME_MS_C
+
+    def close(self):
+        Microtasks.close(self)
+        self._wheel = TimerWheel(self._wheel._w.resolution, 0.0)
+        tc_idmap_free(&self._ids)
+        tc_idmap_init(&self._ids)
+        self._run_keys.clear()
+        self._objs = [None] * (2 * self._cap)
+        self._unrefd = 0
+
+    # snake_case aliases
+    set_timeout = setTimeout
+    set_interval = setInterval
+    clear_timeout = clearTimeout
+    clear_interval = clearInterval
+
+
+# WebIDL conversions happen in argument order, before the algorithm runs: the handler
+# (a callable, or else a DOMString right now), then the timeout as a long.
+
+cdef inline bint _is_coroutine(object value):
+    return type(value) is _CoroutineType or _iscoroutine(value)
+
+
+cdef inline str _domstring(object handler):
+    return handler if type(handler) is str else str(handler)
+
+
+cdef inline int _timeout_arg(object timeout) except? -1:
+    """WebIDL ``long``, in C for what real code passes: ints (and int subclasses, bool),
+    floats (and numpy.float64): truncated toward zero, NaN and infinities to 0. What
+    would wrap modulo 2**32, and other numbers (numpy ints, __index__ / __float__
+    objects), go to webidl.to_long, which warns when it wraps."""
+    cdef int overflow = 0
+    cdef long long t
+    cdef double d
+    if PyLong_Check(timeout):
+        t = PyLong_AsLongLongAndOverflow(timeout, &overflow)
+        if not overflow and -0x80000000 <= t <= 0x7FFFFFFF:
+            return <int>t
+    elif PyFloat_Check(timeout):
+        d = PyFloat_AS_DOUBLE(timeout)
+        if not isfinite(d):
+            return 0
+        d = trunc(d)
+        if -2147483648.0 <= d <= 2147483647.0:
+            return <int>d
+    elif timeout is None:
+        return 0             # undefined (an omitted timeout) converts to 0
+    return to_long(timeout, "timeout")
+
+
+cdef int _no_coroutines_here(str method) except -1:
+    raise TypeError(f"{method}() got an async function: its coroutine can only run on a "
+                    "scope hosted on asyncio (Window(loop=asyncio.get_running_loop())); "
+                    "or schedule a plain function that starts it")
+
