@@ -38,6 +38,20 @@ def test_run_all_catches_a_runaway_interval(scope):
     assert "still active" in str(info.value)
 
 
+def test_run_next_after_run_all_hit_its_limit_runs_the_held_task_now(scope, clock):
+    # run_all stops before a task whose timer has fired: that task is due now, so the
+    # next run_next runs it at once, not up to the next timer pending in the wheel (which
+    # would let the interval fire every 10 ms for 2**31 ms).
+    ticks = []
+    scope.setInterval(lambda: ticks.append(scope.now()), 10)
+    scope.setTimeout(lambda: None, 2 ** 31 - 1)
+    with pytest.raises(LoopLimitError):
+        scope.run_all(loop_limit=3)
+    stopped_at = scope.now()
+    assert ticks and stopped_at == ticks[-1] + 10      # its task was held back
+    assert scope.run_next() == stopped_at and ticks[-1] == stopped_at
+
+
 def test_run_all_runs_everything_that_ends(scope, clock):
     log = []
 

@@ -93,6 +93,15 @@ cdef extern from *:
     """
     static inline void tc_prefetch(const void *p) { __builtin_prefetch(p); }
 
+    /* lst[i] = v, i in range: the store Cython's generic item assignment makes out of
+       line in this module (two calls per setTimeout). */
+    static inline void tc_list_store(PyObject *lst, Py_ssize_t i, PyObject *v) {
+        PyObject *old = PyList_GET_ITEM(lst, i);
+        Py_INCREF(v);
+        PyList_SET_ITEM(lst, i, v);
+        Py_XDECREF(old);
+    }
+
     /* An `async def` function, or a method of one: a flag of its code object. */
     static inline int tc_is_async_function(PyObject *f) {
         if (PyMethod_Check(f)) f = PyMethod_GET_FUNCTION(f);
@@ -101,4 +110,5 @@ cdef extern from *:
     }
     """
     void prefetch "tc_prefetch" (const void *p) noexcept nogil
+    void list_store "tc_list_store" (list lst, Py_ssize_t i, object v) noexcept
     bint is_async_function "tc_is_async_function" (object f) noexcept

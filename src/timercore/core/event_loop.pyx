@@ -64,6 +64,17 @@ cdef class EventLoop(IdleCallbacks):
                 return idle
         return t if has_timer else None
 
+    def _next_active_expiry(self):
+        """The smallest value in the map of active timers (clock time) that will ever
+        come due, or None. Timers the wheel has fired whose tasks have not run yet (a
+        batch cut short by run_all's loop limit) are due now."""
+        cdef double d
+        if self._batch_pos < self._batch.len and not self._suspended:
+            return self._clock.now_ms()
+        if not self._next_expiry(&d):
+            return None
+        return d + self._suspended_total
+
     def _waits(self):
         """Does run() wait for anything: a timer that is not unref'd, an idle callback,
         a task? (False when only unref'd timers are left.)"""
