@@ -27,6 +27,19 @@ class ForeignClock(Clock):
 
 def as_clock(clock: Any) -> Clock: ...
 
+# -- core/validate.pyx
+import enum
+
+class Constraint(enum.IntEnum):
+    FINITE = 0
+    NOT_NAN = 1
+    NON_NEGATIVE = 2
+    POSITIVE = 3
+    CLOCK_TIME = 4
+    CLOCK_SPAN = 5
+
+def check_ms(value: object, name: str, constraint: Constraint = ...) -> float: ...
+
 # -- core/wheel.pyx
 class LatenessStats(tuple[int, float, float, float, float]):
     # A namedtuple at run time; declared as a class since its "count" field shadows

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import math
-from typing import TYPE_CHECKING, Any, Callable, SupportsFloat, cast
+from typing import TYPE_CHECKING, Any, Callable
 
-from timercore._core import MAX_TIME_MS, Clock, ScopeCore, TaskLimitReached
+from timercore._core import (MAX_TIME_MS, Clock, Constraint, ScopeCore, TaskLimitReached,
+                             check_ms)
 from timercore.events import EventTarget
 from timercore.introspection import Introspection
 from timercore.performance import Performance
@@ -79,7 +80,7 @@ class GlobalScope(Introspection, Awaitables, ThreadSafeScheduling, ScopeCore,
 
     def run_until(self, time_ms: float) -> None:
         """Run the loop until the clock reads ``time_ms``."""
-        self._run_loop(_finite_ms(time_ms, "time_ms", allow_negative=True))
+        self._run_loop(check_ms(time_ms, "time_ms", Constraint.CLOCK_TIME))
 
     # -- hosted on asyncio (timercore.aio) ---------------------------------------------
 
@@ -155,7 +156,7 @@ class GlobalScope(Introspection, Awaitables, ThreadSafeScheduling, ScopeCore,
         return self.now()
 
     def _later(self, ms: object) -> float:
-        end = self.now() + _finite_ms(ms, "ms")
+        end = self.now() + check_ms(ms, "ms", Constraint.CLOCK_SPAN)
         if end > MAX_TIME_MS:
             raise ValueError(f"ms={ms!r} would take the clock past 2**53 ms")
         return end
@@ -198,16 +199,3 @@ class LoopLimitError(RuntimeError):
         self.loop_limit = loop_limit
         self.active = active
 
-
-def _finite_ms(value: object, name: str, allow_negative: bool = False) -> float:
-    if isinstance(value, (str, bytes)) or not (hasattr(type(value), "__float__")
-                                               or hasattr(type(value), "__index__")):
-        raise TypeError(f"{name} must be a number of milliseconds, not {type(value).__name__}")
-    try:
-        ms = float(cast(SupportsFloat, value))
-    except (TypeError, OverflowError) as exc:
-        raise type(exc)(f"{name} must be a number of milliseconds: {exc}") from None
-    if not math.isfinite(ms) or (ms < 0 and not allow_negative) or abs(ms) > MAX_TIME_MS:
-        raise ValueError(f"{name} must be a finite number{'' if allow_negative else ' >= 0'} "
-                         f"within 2**53, got {value!r}")
-    return ms

@@ -7,6 +7,7 @@ from cpython.object cimport PyObject
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 
 include "core/c_core.pxd"
+include "core/validate.pxd"
 include "core/clock.pxd"
 include "core/wheel.pxd"
 include "core/scope_state.pxd"

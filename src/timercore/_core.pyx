@@ -32,7 +32,7 @@ cdef tuple NO_ARGS = ()
 
 
 cdef void *grow_array(void *p, size_t n, size_t item_size) except NULL:
-    """Resize a PyMem array to n items (the callers double n)."""
+    """Resize a PyMem array to n items (tc_grow_cap, grow.h, says how many)."""
     cdef void *q = PyMem_Realloc(p, n * item_size)
     if q == NULL:
         raise MemoryError()
@@ -40,6 +40,7 @@ cdef void *grow_array(void *p, size_t n, size_t item_size) except NULL:
 
 
 include "core/clock.pyx"
+include "core/validate.pyx"
 include "core/wheel.pyx"
 include "core/scope_state.pyx"
 include "core/microtasks.pyx"

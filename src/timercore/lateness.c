@@ -1,5 +1,6 @@
 /* Lateness histograms: see lateness.h. */
 #include "lateness.h"
+#include "grow.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -20,15 +21,10 @@ static void bucket_bounds(uint32_t b, double *lo, double *hi) {
 }
 
 tc_lat *tc_lat_slot(tc_lat_table *t, uint16_t ordering) {
-    if (ordering >= t->cap) {
-        uint32_t cap = t->cap ? t->cap : 4;
-        while (cap <= ordering) cap *= 2;
-        tc_lat **p = realloc(t->by_ordering, cap * sizeof(tc_lat *));
-        if (!p) return NULL;
-        memset(p + t->cap, 0, (cap - t->cap) * sizeof(tc_lat *));
-        t->by_ordering = p;
-        t->cap = cap;
-    }
+    size_t cap = t->cap;
+    if (tc_grow((void **)&t->by_ordering, &cap, (size_t)ordering + 1, sizeof(tc_lat *), 4,
+                UINT16_MAX + 1, 1) < 0) return NULL;
+    t->cap = (uint32_t)cap;
     if (!t->by_ordering[ordering]) t->by_ordering[ordering] = calloc(1, sizeof(tc_lat));
     return t->by_ordering[ordering];
 }

@@ -79,7 +79,7 @@
  * handles in identical order, len and next_expiry at every step, and tw_check() == 0.
  */
 #include "wheel.h"
-#include "faults.h"
+#include "grow.h"
 
 #include <assert.h>
 #include <math.h>
@@ -138,12 +138,9 @@ static inline void mark_empty(tw_wheel *w, int list) {
 
 static int vec_reserve(tw_vec *v, uint32_t extra) {
     if (v->len + extra <= v->cap) return 0;
-    uint64_t cap = v->cap ? v->cap : 4;
-    while (cap < (uint64_t)v->len + extra) cap *= 2;
-    if (cap > (uint64_t)INT32_MAX || tc_alloc_fails()) return -1;
-    int32_t *items = realloc(v->items, cap * sizeof(int32_t));
-    if (!items) return -1;
-    v->items = items;
+    size_t cap = v->cap;
+    if (tc_grow((void **)&v->items, &cap, (size_t)v->len + extra, sizeof(int32_t), 4,
+                INT32_MAX, 0) < 0) return -1;
     v->cap = (uint32_t)cap;
     return 0;
 }
@@ -274,10 +271,8 @@ static int find_first(tw_wheel *w, int *list, uint64_t *start) {
 
 static int grow_slab(tw_wheel *w, uint32_t need) {
     if (need <= w->cap) return 0;
-    uint64_t cap = w->cap ? w->cap : 64;
-    while (cap < need) cap *= 2;
-    if (cap > (uint64_t)INT32_MAX) cap = INT32_MAX;
-    if (cap < need) return -1;
+    size_t cap = tc_grow_cap(w->cap, need, 64, INT32_MAX);
+    if (cap == 0) return -1;
     /* Cache-line aligned (realloc is not): each 32-byte entry then sits in one line.
      * (Transparent huge pages were tried: with the usual defrag=madvise setting the
      * first large allocation can stall in compaction, which a server cannot afford.) */
@@ -323,15 +318,10 @@ static void free_slot(tw_wheel *w, int32_t i) {
 
 static int grow_counts(tw_wheel *w, uint16_t ordering) {
     if (ordering < w->counts_cap) return 0;
-    uint32_t cap = w->counts_cap ? w->counts_cap : 8;
-    while (cap <= ordering) cap *= 2;
-    if (cap > TW_MAX_ORDERING + 1) cap = TW_MAX_ORDERING + 1;
-    if (tc_alloc_fails()) return -1;
-    int64_t *c = realloc(w->counts, cap * sizeof(int64_t));
-    if (!c) return -1;
-    memset(c + w->counts_cap, 0, (cap - w->counts_cap) * sizeof(int64_t));
-    w->counts = c;
-    w->counts_cap = cap;
+    size_t cap = w->counts_cap;
+    if (tc_grow((void **)&w->counts, &cap, (size_t)ordering + 1, sizeof(int64_t), 8,
+                TW_MAX_ORDERING + 1, 1) < 0) return -1;
+    w->counts_cap = (uint32_t)cap;
     return 0;
 }
 
@@ -518,15 +508,8 @@ int tw_next_expiry(tw_wheel *w, double *out) {
 }
 
 static int out_reserve(tw_out *out, size_t extra) {
-    if (out->len + extra <= out->cap) return 0;
-    size_t cap = out->cap ? out->cap : 256;
-    while (cap < out->len + extra) cap *= 2;
-    if (tc_alloc_fails()) return -1;
-    int64_t *d = realloc(out->data, cap * sizeof(int64_t));
-    if (!d) return -1;
-    out->data = d;
-    out->cap = cap;
-    return 0;
+    return tc_grow((void **)&out->data, &out->cap, out->len + extra, sizeof(int64_t), 256,
+                   SIZE_MAX / sizeof(int64_t), 0);
 }
 
 void tw_out_free(tw_out *out) {
@@ -536,14 +519,8 @@ void tw_out_free(tw_out *out) {
 }
 
 static int scratch_push(tw_wheel *w, size_t n, const tw_entry *e, int32_t i) {
-    if (n == w->scratch_cap) {
-        size_t cap = w->scratch_cap ? w->scratch_cap * 2 : 256;
-        if (tc_alloc_fails()) return -1;
-        tw_due *s = realloc(w->scratch, cap * sizeof(tw_due));
-        if (!s) return -1;
-        w->scratch = s;
-        w->scratch_cap = cap;
-    }
+    if (tc_grow((void **)&w->scratch, &w->scratch_cap, n + 1, sizeof(tw_due), 256,
+                SIZE_MAX / sizeof(tw_due), 0) < 0) return -1;
     w->scratch[n].deadline = e->deadline;
     w->scratch[n].seq = e->seq;
     w->scratch[n].slot = (uint32_t)i;

@@ -193,7 +193,7 @@ cdef inline double _monotonic_s() noexcept nogil:
     return <double>(<int64_t>ts.tv_sec * 1000000000 + ts.tv_nsec) / 1e9
 
 
-cdef double _as_seconds(object value, str name) except? -1.0:
+cdef inline double _as_seconds(object value, str name) except? -1.0:
     """A loop time or delay in seconds: any real number but NaN (inf waits forever,
     -inf is due at once), as asyncio accepts them."""
     cdef double d
@@ -202,16 +202,9 @@ cdef double _as_seconds(object value, str name) except? -1.0:
     elif value is None:
         raise TypeError(f"{name} must not be None" if name == "delay" else
                         "when cannot be None")
-    elif isinstance(value, (str, bytes, bytearray)):
-        raise TypeError(f"{name} must be a real number, not {type(value).__name__}")
     else:
-        try:
-            d = float(value)
-        except (TypeError, ValueError):
-            raise TypeError(f"{name} must be a real number, not {type(value).__name__}") \
-                from None
-    if isnan(d):
-        raise ValueError(f"{name} must not be NaN")
+        d = as_real(value, name, "a real number")
+    check_constraint(d, name, NOT_NAN)
     return d
 
 
@@ -309,13 +302,9 @@ cdef class WheelTimers:
         return current
 
     cdef int _grow_slots(self, uint32_t slot) except -1:
-        cdef uint32_t n = self.nslots * 2 if self.nslots else 64
+        cdef uint32_t n = <uint32_t>tc_grow_cap(self.nslots, <size_t>slot + 1, 64, 0x80000000)
         cdef uint32_t i
-        while n <= slot:
-            n *= 2
-        cdef PyObject **p = <PyObject **>PyMem_Realloc(self.slots, n * sizeof(PyObject *))
-        if p == NULL:
-            raise MemoryError()
+        cdef PyObject **p = <PyObject **>grow_array(self.slots, n, sizeof(PyObject *))
         for i in range(self.nslots, n):
             p[i] = NULL
         self.slots = p

@@ -82,6 +82,10 @@ cdef extern from "faults.h":
     long long tc_fail_countdown      # allocation-failure injection (tests)
 
 
+cdef extern from "grow.h" nogil:
+    size_t tc_grow_cap(size_t cap, size_t need, size_t first, size_t max_items)
+
+
 cdef extern from "ctxsnap.h":
     int tc_ctx_is_current(object snapshot) noexcept
     int tc_ctx_can_share(object snapshot) noexcept

@@ -45,10 +45,7 @@ cdef class VirtualClock(Clock):
     next timer. Several scopes may share one."""
 
     def __init__(self, start_ms=0.0):
-        cdef double t = float(start_ms)
-        if not isfinite(t):
-            raise ValueError(f"start_ms must be finite, got {t!r}")
-        self._t = t
+        self._t = as_ms(start_ms, "start_ms")
 
     cdef double now_ms(self) except? -1.0:
         return self._t
@@ -63,9 +60,7 @@ cdef class VirtualClock(Clock):
 
     def advance(self, ms):
         """Move time forward by ``ms`` (>= 0). It runs nothing: the scopes' loops do."""
-        cdef double d = float(ms)
-        if not d >= 0 or not isfinite(d):
-            raise ValueError(f"ms must be a finite number >= 0, got {ms!r}")
+        cdef double d = as_ms(ms, "ms", NON_NEGATIVE)
         if self._t + d > MAX_TIME_MS:
             raise ValueError(f"ms={ms!r} would take the clock past 2**53 ms, where a "
                              "millisecond no longer changes a float and timers stop advancing")

@@ -37,8 +37,7 @@ cdef class Timers(Microtasks):
 
     cdef int _init_timers(self, resolution_ms, max_timers, string_handlers,
                           namespace) except -1:
-        if type(max_timers) is not int or max_timers < 0:
-            raise ValueError(f"max_timers must be an int >= 0 (0: unlimited), got {max_timers!r}")
+        as_count(max_timers, "max_timers")
         # Lateness is recorded when each task starts (below), not when the wheel fires.
         self._wheel = TimerWheel(resolution_ms, self._clock.now_ms(), lateness=False,
                                  max_timers=max_timers)
@@ -62,9 +61,7 @@ cdef class Timers(Microtasks):
         cdef uint32_t cap
         if slot < self._cap:
             return 0
-        cap = self._cap * 2 if self._cap else 64
-        while cap <= slot:
-            cap *= 2
+        cap = <uint32_t>tc_grow_cap(self._cap, <size_t>slot + 1, 64, 0x80000000)
         self._slots = <SlotData *>grow_array(self._slots, cap, sizeof(SlotData))
         self._objs.extend([None] * (2 * (cap - self._cap)))
         self._cap = cap
@@ -309,11 +306,7 @@ cdef class Timers(Microtasks):
         if not callable(completion_steps):
             raise TypeError("completion_steps must be callable, "
                             f"not {type(completion_steps).__name__}")
-        if isinstance(milliseconds, (str, bytes)) or not hasattr(type(milliseconds), "__float__"):
-            raise TypeError(f"milliseconds must be a number, not {type(milliseconds).__name__}")
-        ms = float(milliseconds)
-        if not isfinite(ms) or abs(ms) > MAX_TIME_MS:
-            raise ValueError(f"milliseconds must be finite and within 2**53, got {ms!r}")
+        ms = as_ms(milliseconds, "milliseconds", CLOCK_TIME)
         # 1-2. A key of our own; numeric keys belong to the timer initialization steps.
         if timer_key is None:
             key = _ActiveTimerKey.__new__(_ActiveTimerKey)

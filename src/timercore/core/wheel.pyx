@@ -25,23 +25,6 @@ cdef object _index(object value, str name):
         raise TypeError(f"{name} must be an integer, not {type(value).__name__}") from None
 
 
-cdef inline double _as_ms(object value, str name) except? -1.0:
-    """A finite float from a number, naming the argument on bad input."""
-    cdef double d
-    if type(value) is float:
-        d = PyFloat_AS_DOUBLE(value)
-    else:
-        if isinstance(value, (str, bytes)) or not hasattr(value, "__float__") and not hasattr(value, "__index__"):
-            raise TypeError(f"{name} must be a number of milliseconds, not {type(value).__name__}")
-        try:
-            d = float(value)
-        except (TypeError, OverflowError) as exc:
-            raise type(exc)(f"{name} must be a number of milliseconds: {exc}") from None
-    if not isfinite(d):
-        raise ValueError(f"{name} must be finite, got {d!r}")
-    return d
-
-
 cdef inline int64_t _as_handle(object handle) except? -1:
     """An int64 handle from an integer; integers outside int64 name no timer (0)."""
     cdef int overflow = 0
@@ -73,12 +56,9 @@ cdef class TimerWheel:
     """
 
     def __cinit__(self, resolution_ms=1.0, start_ms=0.0, *, max_timers=0, lateness=True):
-        cdef double res = _as_ms(resolution_ms, "resolution_ms")
-        cdef double start = _as_ms(start_ms, "start_ms")
-        if res <= 0:
-            raise ValueError(f"resolution_ms must be > 0, got {res!r}")
-        if type(max_timers) is not int or max_timers < 0:
-            raise ValueError(f"max_timers must be an int >= 0 (0: unlimited), got {max_timers!r}")
+        cdef double res = as_ms(resolution_ms, "resolution_ms", POSITIVE)
+        cdef double start = as_ms(start_ms, "start_ms")
+        max_timers = as_count(max_timers, "max_timers")
         if tw_init(&self._w, res, start) < 0:
             raise MemoryError()
         self._w.max_timers = max_timers
@@ -108,13 +88,7 @@ cdef class TimerWheel:
         Raises ``TypeError``/``ValueError`` for a non-number or non-finite deadline or
         an ordering_id outside 0..65535; ``OverflowError`` at ``max_timers``.
         """
-        cdef double d
-        if type(deadline_ms) is float:
-            d = PyFloat_AS_DOUBLE(deadline_ms)
-            if not isfinite(d):
-                raise ValueError(f"deadline_ms must be finite, got {d!r}")
-        else:
-            d = _as_ms(deadline_ms, "deadline_ms")
+        cdef double d = as_ms(deadline_ms, "deadline_ms")
         return self.c_insert(d, 0 if ordering_id is 0 else _as_ordering(ordering_id))
 
     def cancel(self, handle):
@@ -126,7 +100,7 @@ cdef class TimerWheel:
         """Move a pending timer to a new deadline, keeping its handle; it then orders
         after timers already pending at that deadline. O(1). False if not pending."""
         cdef int64_t h = _as_handle(handle)
-        cdef int rc = tw_reschedule(&self._w, h, _as_ms(deadline_ms, "deadline_ms"))
+        cdef int rc = tw_reschedule(&self._w, h, as_ms(deadline_ms, "deadline_ms"))
         if rc < 0:
             raise MemoryError()
         return rc != 0
@@ -181,7 +155,7 @@ cdef class TimerWheel:
 
         ``ValueError`` if now_ms is before ``now`` or not finite.
         """
-        cdef double now = _as_ms(now_ms, "now_ms")
+        cdef double now = as_ms(now_ms, "now_ms")
         if now < self._w.now:
             raise ValueError(f"now_ms={now!r} is before the wheel's now={self._w.now!r}")
         cdef Py_ssize_t n = self.c_advance(now, True)
