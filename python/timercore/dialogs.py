@@ -22,7 +22,7 @@ import sys
 from typing import TYPE_CHECKING, Any, Protocol, TextIO, runtime_checkable
 
 from timercore.webidl import to_domstring
-from timercore._parts import ScopePart
+from timercore.scope import GlobalScope
 
 if TYPE_CHECKING:
     from timercore.aio import AsyncioHost
@@ -165,9 +165,10 @@ def default_provider() -> DialogProvider:
     return ConsoleDialogs() if interactive else HeadlessDialogs()
 
 
-class SimpleDialogs(ScopePart):
-    """The alert/confirm/prompt steps of a Window (mixed into Window)."""
+class SimpleDialogs(GlobalScope):
+    """The alert/confirm/prompt steps of a Window: the link after GlobalScope."""
 
+    dialogs: Any                    # the provider (Window's dialogs=)
     sandboxed_modals: bool = False
     termination_nesting_level: int = 0
 

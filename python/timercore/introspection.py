@@ -16,7 +16,7 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 from timercore._core import LatenessStats
-from timercore._parts import ScopePart
+from timercore.promises import Awaitables
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 _RECORDED = ("setTimeout", "setInterval", "run_steps_after_timeout")
@@ -42,8 +42,8 @@ def creation_site() -> str:
     return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"
 
 
-class Introspection(ScopePart):
-    """Mixin for GlobalScope: the scope's pending timers as data."""
+class Introspection(Awaitables):
+    """The scope's pending timers as data: the link after Awaitables."""
 
     debug: bool
     _sites: dict[Any, str]
@@ -73,7 +73,7 @@ class Introspection(ScopePart):
         return record
 
     def _prune_sites(self) -> None:
-        active = self.active_timers
+        active = set(self._active_keys())
         self._sites = {k: v for k, v in self._sites.items() if k in active}
 
     def timers_snapshot(self) -> TimersSnapshot:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, TextIO
 
 from timercore.events import Event
-from timercore._parts import ScopePart
+from timercore.dialogs import SimpleDialogs
 
 
 @dataclass
@@ -80,10 +80,11 @@ class SystemPrinter:
         subprocess.run(self.command, input=document.render_text(), text=True, check=True)
 
 
-class Printing(ScopePart):
-    """Window.print() and the printing steps (mixed into Window)."""
+class Printing(SimpleDialogs):
+    """Window.print() and the printing steps: the link after SimpleDialogs."""
 
     printer: Any = None
+    document: Document
 
     def print(self) -> None:
         """HTML print(): run the printing steps if the document is ready for post-load

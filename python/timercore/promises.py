@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any, AsyncIterator, Coroutine, TypeVar, overload
-from timercore._parts import ScopePart
+from timercore.threads import ThreadSafeScheduling
 
 T = TypeVar("T")
 
@@ -16,10 +16,12 @@ def _resolve(future: asyncio.Future[Any], value: Any) -> None:
         future.set_result(value)
 
 
-class Awaitables(ScopePart):
-    """Mixin for GlobalScope."""
+class Awaitables(ThreadSafeScheduling):
+    """await w.sleep(), async for _ in w.interval(): the link after ThreadSafeScheduling."""
 
-    _awaiting: set[asyncio.Future[Any]]
+    def _init_awaitables(self) -> None:
+        self._awaiting: set[asyncio.Future[Any]] = set()
+        self._coroutines: set[asyncio.Task[Any]] = set()   # asyncio keeps only weak refs
 
     def _run_coroutine(self, coro: Coroutine[Any, Any, Any]) -> None:
         """A timer callback returned a coroutine (an ``async def`` handler): run it as an
@@ -29,9 +31,7 @@ class Awaitables(ScopePart):
             raise TypeError("a timer callback returned a coroutine: it can only run on a "
                             "scope hosted on asyncio (Window(loop=...))")
         task = self._host.loop.create_task(coro)
-        if not hasattr(self, "_coroutines"):
-            self._coroutines: set[asyncio.Task[Any]] = set()
-        self._coroutines.add(task)        # asyncio keeps only weak references to tasks
+        self._coroutines.add(task)
         task.add_done_callback(self._coroutine_done)
 
     def _coroutine_done(self, task: asyncio.Task[Any]) -> None:
@@ -44,15 +44,13 @@ class Awaitables(ScopePart):
 
     def _fail_awaiting(self) -> None:
         """The scope closed: nothing it would have resolved waits forever."""
-        for future in getattr(self, "_awaiting", ()):
+        for future in self._awaiting:
             if not future.done():
                 future.set_exception(RuntimeError("the scope was closed"))
         self._awaiting = set()
 
     def _awaitable(self, loop: asyncio.AbstractEventLoop) -> asyncio.Future[Any]:
         future = loop.create_future()
-        if not hasattr(self, "_awaiting"):
-            self._awaiting = set()
         self._awaiting.add(future)
         future.add_done_callback(self._awaiting.discard)
         return future

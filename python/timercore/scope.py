@@ -16,8 +16,6 @@ from timercore._core import (MAX_TIME_MS, Clock, Constraint, ScopeCore, TaskLimi
 from timercore.events import EventTarget
 from timercore.introspection import Introspection
 from timercore.performance import Performance
-from timercore.promises import Awaitables
-from timercore.threads import ThreadSafeScheduling
 from timercore.timers import ActiveTimers
 
 if TYPE_CHECKING:
@@ -28,8 +26,7 @@ _TIMER_FUNCTIONS = ("setTimeout", "setInterval", "clearTimeout", "clearInterval"
                     "performance")
 
 
-class GlobalScope(Introspection, Awaitables, ThreadSafeScheduling, ScopeCore,
-                  EventTarget):
+class GlobalScope(Introspection):
     """The part Window and WorkerGlobalScope share. See API.md for the constructor;
     ``debug=True`` records each timer's creation site (``creation_sites()``)."""
 
@@ -43,11 +40,12 @@ class GlobalScope(Introspection, Awaitables, ThreadSafeScheduling, ScopeCore,
                            max_timers=max_timers)
         EventTarget.__init__(self)
         self.performance = Performance(self)
-        self._init_debug(debug)
         self._init_threads()
+        self._init_awaitables()
+        self._init_debug(debug)
         if self.namespace is None:
             self.namespace = self._default_namespace()
-        self._host: AsyncioHost | None = None
+        self._host = None
         if loop is not None:
             from timercore.aio import AsyncioHost
             self._host = AsyncioHost(self, loop)

@@ -7,11 +7,11 @@ from __future__ import annotations
 import concurrent.futures
 import threading
 from typing import Any, Iterable
-from timercore._parts import ScopePart
+from timercore.scope_base import ScopeBase
 
 
-class ThreadSafeScheduling(ScopePart):
-    """Mixin for GlobalScope."""
+class ThreadSafeScheduling(ScopeBase):
+    """schedule_threadsafe: the link of the scope chain after ScopeBase."""
 
     _staged: list[tuple[list[tuple[Any, ...]], concurrent.futures.Future[list[int]]]]
 
@@ -40,7 +40,7 @@ class ThreadSafeScheduling(ScopePart):
         return future
 
     def _wake_owner(self) -> None:
-        host = getattr(self, "_host", None)
+        host = self._host
         if host is not None:
             try:
                 host.loop.call_soon_threadsafe(host._wake)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from timercore.dialogs import SimpleDialogs, default_provider
+from timercore.dialogs import default_provider
 from timercore.events import _handler_attribute
 from timercore.printing import Document, Printing
 from timercore.scope import GlobalScope
@@ -16,7 +16,7 @@ class WorkerGlobalScope(GlobalScope):
     events; no dialogs or print."""
 
 
-class Window(GlobalScope, SimpleDialogs, Printing):
+class Window(Printing):
     """A Window global with its own event loop: timers, microtasks, idle callbacks,
     events, simple dialogs (``dialogs``: a provider) and print (``printer``)."""
 
