@@ -97,6 +97,15 @@ cdef extern from *:
     """
     static inline void tc_prefetch(const void *p) { __builtin_prefetch(p); }
 
+    /* f(*args) as a new reference, or NULL with the exception set: a call with no
+       try/except around it (Cython's saves and restores the exception state each time). */
+    static inline PyObject *tc_call(PyObject *f, PyObject *args) {
+        return PyTuple_GET_SIZE(args) ? PyObject_Call(f, args, NULL) : PyObject_CallNoArgs(f);
+    }
+
+    /* Lets Cython code handle the exception a C call left set: "raises" it. */
+    static inline int tc_raise_pending(void) { return -1; }
+
     /* lst[i] = v, i in range: the store Cython's generic item assignment makes out of
        line in this module (two calls per setTimeout). */
     static inline void tc_list_store(PyObject *lst, Py_ssize_t i, PyObject *v) {
@@ -114,5 +123,7 @@ cdef extern from *:
     }
     """
     void prefetch "tc_prefetch" (const void *p) noexcept nogil
+    PyObject *call_object "tc_call" (object f, tuple args) noexcept
+    int raise_pending "tc_raise_pending" () except -1
     void list_store "tc_list_store" (list lst, Py_ssize_t i, object v) noexcept
     bint is_async_function "tc_is_async_function" (object f) noexcept

@@ -54,10 +54,6 @@ cdef class VirtualClock(Clock):
         if t_ms > self._t:
             self._t = t_ms
 
-    def _jump_to_ms(self, double t_ms):
-        """Move forward to t_ms if it is later (loops and scopes use it)."""
-        self.jump_to(t_ms)
-
     def advance(self, ms):
         """Move time forward by ``ms`` (>= 0). It runs nothing: the scopes' loops do."""
         cdef double d = as_ms(ms, "ms", NON_NEGATIVE)

@@ -113,7 +113,7 @@ cdef class IdleCallbacks(NodeTimers):
         self._idle_runnable.update(self._idle_pending)
         self._idle_pending.clear()
         # 5. Queue a task on the idle-task task source: invoke idle callbacks.
-        self._queue_task(self._invoke_idle_callbacks, cap)
+        self._queue_task(self._invoke_idle_callbacks, (cap,))
         return True
 
     def _invoke_idle_callbacks(self, double cap):
@@ -127,7 +127,7 @@ cdef class IdleCallbacks(NodeTimers):
         while runnable and not self._closed and not self._suspended:
             # 1. End early if other work became runnable: continue in a later task.
             if self._tasks or (self._next_expiry(&nxt) and nxt <= ScopeState._now(self)):
-                self._queue_task(self._invoke_idle_callbacks, cap)
+                self._queue_task(self._invoke_idle_callbacks, (cap,))
                 return
             # 2-3. Past the deadline: this period is over.
             if self._clock.now_ms() >= self._idle_deadline(cap):

@@ -9,4 +9,6 @@ cdef class Microtasks(ScopeState):
         int _current_nesting     # timer nesting level of the running task (§8.6 step 3)
 
     cdef int _checkpoint(self) except -1
+    cdef int _queue_task(self, object callback, tuple args) except -1
+    cdef Py_ssize_t _run_queued_tasks(self) except -1
 

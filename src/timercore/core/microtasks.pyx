@@ -5,12 +5,25 @@
 cdef inline object call_reported(ScopeState scope, object callback, tuple args):
     """Run ``callback(*args)`` as a task or microtask runs it: an Exception is reported
     (the façade's report_exception fires the ErrorEvent) and None returned; other
-    BaseExceptions (KeyboardInterrupt, ...) propagate. The one place that does so."""
+    BaseExceptions (KeyboardInterrupt, ...) propagate. The one place that does so; no
+    try/except on the way of a callback that returns (see report_raised)."""
+    cdef PyObject *r = call_object(callback, args)
+    cdef object result
+    if r == NULL:
+        report_raised(scope)
+        return None
+    result = <object>r
+    Py_DECREF(result)           # <object>r took a reference: the call's is ours to drop
+    return result
+
+
+cdef int report_raised(ScopeState scope) except -1:
+    """A callback raised (the exception is set): report an Exception, re-raise others."""
     try:
-        return callback() if args is NO_ARGS else callback(*args)
+        raise_pending()
     except Exception as exc:
         scope.report_exception(exc)
-        return None
+    return 0
 
 
 cdef class Microtasks(ScopeState):
@@ -47,19 +60,17 @@ cdef class Microtasks(ScopeState):
     def _perform_microtask_checkpoint(self):
         self._checkpoint()
 
-    def _has_microtasks(self):
-        return bool(self._microtasks)
-
     # -- tasks of other task sources --------------------------------------------------
 
-    def _queue_task(self, callback, *args):
+    cdef int _queue_task(self, object callback, tuple args) except -1:
         """Queue a task (of a non-timer task source) on this scope's loop."""
         ScopeState._check_open(self)
         self._tasks.append((callback, args))
         if self._wake is not None:
             self._wake()
+        return 0
 
-    def _run_queued_tasks(self):
+    cdef Py_ssize_t _run_queued_tasks(self) except -1:
         """Run the tasks queued so far (not those they queue), each followed by a
         microtask checkpoint. Returns how many ran."""
         cdef Py_ssize_t n = len(self._tasks), i

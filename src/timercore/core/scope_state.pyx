@@ -100,8 +100,3 @@ cdef class ScopeState:
     def _set_armed(self, double clock_ms):
         """The host's one scheduled wake-up, on the scope's clock (inf: none)."""
         self._armed_ms = clock_ms - self._suspended_total
-
-    def _queue_wake(self):
-        """Tell the asyncio host (if any) that work appeared."""
-        if self._wake is not None:
-            self._wake()

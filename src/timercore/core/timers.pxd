@@ -52,4 +52,5 @@ cdef class Timers(Microtasks):
     cdef int _run_timer_task(self, int64_t handle) except -1
     cdef int _run_string(self, str source) except -2
     cdef int _run_completion_steps(self, uint32_t slot) except -1
+    cdef bint _cancel_run_steps(self, object key) except -1
     cdef inline bint _next_expiry(self, double *active_ms)

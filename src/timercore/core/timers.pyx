@@ -237,14 +237,9 @@ cdef class Timers(Microtasks):
                     self._slots[slot].flags &= ~F_LIVE
                     tc_idmap_del(&self._ids, id)
             else:
-                # call_reported(self, handler, args), written out: this is the one place
-                # the compiler would not inline it (~35 instructions more per fire).
-                try:
-                    result = handler() if args is NO_ARGS else handler(*args)
-                    if result is not None and _is_coroutine(result):
-                        self._run_coroutine(result)      # an async def handler
-                except Exception as exc:
-                    self.report_exception(exc)
+                result = call_reported(self, handler, args)
+                if result is not None and _is_coroutine(result):
+                    call_reported(self, self._run_coroutine, (result,))  # an async def
         finally:
             if not self._closed:
                 if not self._slots[slot].flags & F_LIVE:
@@ -338,7 +333,7 @@ cdef class Timers(Microtasks):
         # 5. The waiting is the wheel's; the completion is _run_completion_steps.
         return key
 
-    def _cancel_run_steps(self, key):
+    cdef bint _cancel_run_steps(self, object key) except -1:
         """Drop a pending run-steps entry (its completion steps will not run). True if it
         was pending. Used by cancelIdleCallback so a dead timeout stops bounding idle
         deadlines."""
