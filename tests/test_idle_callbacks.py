@@ -244,3 +244,38 @@ def test_ric_real_clock_smoke_order_only():
     w.requestIdleCallback(lambda d: log.append(("idle", d.timeRemaining() > 0)))
     w.run()
     assert log == ["timer", ("idle", True)]
+
+
+def test_ric_many_callbacks_cancelled_at_random_run_the_rest_in_posting_order(scope):
+    # Thousands of entries, about a quarter cancelled (before and during the period):
+    # the queue drops its done front as it goes and keeps FIFO order throughout.
+    import random
+    rng = random.Random(7)
+    ran = []
+    handles = {}
+    cancelled = set()
+
+    def cancel_some_later(d):           # runs first, while the rest are runnable
+        for n in range(4000, 5000, 3):
+            scope.cancelIdleCallback(handles[n])
+            cancelled.add(n)
+    scope.requestIdleCallback(cancel_some_later)
+    for n in range(5000):
+        handles[n] = scope.requestIdleCallback(lambda d, n=n: ran.append(n))
+    for n in rng.sample(range(5000), 1000):
+        scope.cancelIdleCallback(handles[n])
+        cancelled.add(n)
+    later = [scope.requestIdleCallback(lambda d, n=n: ran.append(n)) for n in range(5000, 5100)]
+    scope.run()
+    expected = [n for n in range(5100) if n not in cancelled]
+    assert ran == expected
+    assert scope.requestIdleCallback(lambda d: None) == later[-1] + 1
+
+
+@pytest.mark.parametrize("handle", [0, -1, 2 ** 70, 10 ** 6, 2.5, "1", None])
+def test_ric_cancel_of_a_handle_never_issued_is_ignored(scope, handle):
+    ran = []
+    scope.requestIdleCallback(lambda d: ran.append(1))
+    scope.cancelIdleCallback(handle)
+    scope.run()
+    assert ran == [1]

@@ -12,13 +12,13 @@ from cpython.mem cimport PyMem_Free, PyMem_Realloc
 from cpython.pythread cimport PyThread_get_thread_ident
 from cpython.ref cimport Py_DECREF, Py_INCREF, Py_XDECREF
 from libc.math cimport INFINITY, ceil, isfinite, isnan, trunc
-from libc.string cimport memcpy
+from libc.string cimport memcpy, memmove
 from posix.time cimport CLOCK_MONOTONIC, clock_gettime, timespec
 
 import sys
 from asyncio import format_helpers, iscoroutine as _iscoroutine
 from asyncio.log import logger as _asyncio_logger
-from collections import OrderedDict, deque, namedtuple
+from collections import deque, namedtuple
 from operator import index as _operator_index
 from types import CoroutineType as _CoroutineType
 

@@ -3,12 +3,21 @@
 
 cdef class IdleCallbacks(NodeTimers):
     cdef:
-        object _idle_pending     # OrderedDict handle -> callback: idle request callbacks
-        object _idle_runnable    # OrderedDict handle -> callback: runnable idle callbacks
+        # Both lists of the spec in one queue, in posting order: entries [head, split) are
+        # the runnable idle callbacks, [split, len) the idle request callbacks; a removed
+        # entry is a None callback. Handles increase, so a handle is found by bisection.
+        list _idle_callbacks
+        int64_t *_idle_handles
+        size_t _idle_handles_cap
+        Py_ssize_t _idle_head
+        Py_ssize_t _idle_split
+        Py_ssize_t _idle_live    # entries in [head, len) not removed
         dict _idle_timeouts      # handle -> run-steps key of its timeout
         long long _idle_identifier
         double _idle_cap         # the last idle period's start + 50 ms (-inf: none yet)
 
+    cdef Py_ssize_t _idle_find(self, long long handle)
+    cdef object _idle_take(self, Py_ssize_t i)
     cdef inline bint _has_idle_work(self)
     cdef inline double _idle_deadline(self, double cap) except? -1.0
     cdef double _idle_blocked_until(self) except? -1.0

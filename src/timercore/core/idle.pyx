@@ -17,10 +17,12 @@ cdef class IdleCallbacks(NodeTimers):
     """The requestIdleCallback steps of a scope."""
 
     def __cinit__(self, *args, **kwargs):
-        self._idle_pending = OrderedDict()
-        self._idle_runnable = OrderedDict()
+        self._idle_callbacks = []
         self._idle_timeouts = {}
         self._idle_cap = -INFINITY
+
+    def __dealloc__(self):
+        PyMem_Free(self._idle_handles)
 
     def requestIdleCallback(self, callback, options=None, *, timeout=None):
         """W3C requestIdleCallback: queue ``callback(deadline)`` for the next idle period;
@@ -47,7 +49,14 @@ cdef class IdleCallbacks(NodeTimers):
         self._idle_identifier += 1
         handle = self._idle_identifier
         # 4. Push to the end of the list of idle request callbacks.
-        self._idle_pending[handle] = callback
+        n = len(self._idle_callbacks)
+        if <size_t>n == self._idle_handles_cap:
+            self._idle_handles_cap = tc_grow_cap(n, n + 1, 64, 1 << 40)
+            self._idle_handles = <int64_t *>grow_array(self._idle_handles,
+                                                       self._idle_handles_cap, sizeof(int64_t))
+        self._idle_handles[n] = handle
+        self._idle_callbacks.append(callback)
+        self._idle_live += 1
         # 5. A positive timeout: run steps after a timeout, then invoke with didTimeout.
         if ms > 0:
             self._idle_timeouts[handle] = self.run_steps_after_timeout(
@@ -66,8 +75,11 @@ cdef class IdleCallbacks(NodeTimers):
                 handle = to_unsigned_long(handle, "handle")
             except TypeError:
                 return
-        self._idle_pending.pop(handle, None)
-        self._idle_runnable.pop(handle, None)
+        if not 0 < handle <= self._idle_identifier:
+            return                 # never issued
+        i = self._idle_find(handle)
+        if i >= 0:
+            self._idle_take(i)
         key = self._idle_timeouts.pop(handle, None)
         if key is not None:
             self._cancel_run_steps(key)
@@ -77,10 +89,45 @@ cdef class IdleCallbacks(NodeTimers):
 
     cancel_idle_callback = cancelIdleCallback
 
-    # -- idle periods --------------------------------------------------------------------
+    # -- the queue -----------------------------------------------------------------------
+
+    cdef Py_ssize_t _idle_find(self, long long handle):
+        """The index of handle's entry, if it is still queued; else -1."""
+        cdef Py_ssize_t lo = self._idle_head, hi = len(self._idle_callbacks), mid
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self._idle_handles[mid] < handle:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < len(self._idle_callbacks) and self._idle_handles[lo] == handle \
+                and self._idle_callbacks[lo] is not None:
+            return lo
+        return -1
+
+    cdef object _idle_take(self, Py_ssize_t i):
+        """Remove entry i (live) from its list; its callback. Callers move the head past
+        i first: the done front may be dropped here."""
+        cdef Py_ssize_t head = self._idle_head
+        callback = self._idle_callbacks[i]
+        list_store(self._idle_callbacks, i, None)
+        self._idle_live -= 1
+        if self._idle_live == 0:             # empty: start the arrays over
+            del self._idle_callbacks[:]
+            self._idle_head = self._idle_split = 0
+        elif head > 1024 and 2 * head > len(self._idle_callbacks):
+            # Mostly run or removed: drop the done front (amortized O(1) per entry).
+            memmove(self._idle_handles, self._idle_handles + head,
+                    (len(self._idle_callbacks) - head) * sizeof(int64_t))
+            del self._idle_callbacks[:head]
+            self._idle_split -= head
+            self._idle_head = 0
+        return callback
 
     cdef inline bint _has_idle_work(self):
-        return bool(self._idle_pending) or bool(self._idle_runnable)
+        return self._idle_live > 0
+
+    # -- idle periods --------------------------------------------------------------------
 
     cdef inline double _idle_deadline(self, double cap) except? -1.0:
         """HTML computeDeadline: the period's start + 50, bounded by every value in the
@@ -110,8 +157,7 @@ cdef class IdleCallbacks(NodeTimers):
             return False            # a timer is due: not idle after all
         self._idle_cap = cap
         # 2-4. Move every idle request callback to the runnable list, in order.
-        self._idle_runnable.update(self._idle_pending)
-        self._idle_pending.clear()
+        self._idle_split = len(self._idle_callbacks)
         # 5. Queue a task on the idle-task task source: invoke idle callbacks.
         self._queue_task(self._invoke_idle_callbacks, (cap,))
         return True
@@ -123,8 +169,12 @@ cdef class IdleCallbacks(NodeTimers):
         to the loop as soon as a timer is due or another task is queued: the same order."""
         cdef IdleDeadline deadline
         cdef double nxt
-        runnable = self._idle_runnable
-        while runnable and not self._closed and not self._suspended:
+        cdef Py_ssize_t i
+        while self._idle_head < self._idle_split and not self._closed and not self._suspended:
+            i = self._idle_head
+            if self._idle_callbacks[i] is None:      # removed: skip it
+                self._idle_head = i + 1
+                continue
             # 1. End early if other work became runnable: continue in a later task.
             if self._tasks or (self._next_expiry(&nxt) and nxt <= ScopeState._now(self)):
                 self._queue_task(self._invoke_idle_callbacks, (cap,))
@@ -132,7 +182,10 @@ cdef class IdleCallbacks(NodeTimers):
             # 2-3. Past the deadline: this period is over.
             if self._clock.now_ms() >= self._idle_deadline(cap):
                 return
-            handle, callback = runnable.popitem(False)
+            # 4-5. Pop the top callback from the runnable list.
+            handle = self._idle_handles[i]
+            self._idle_head = i + 1
+            callback = self._idle_take(i)
             if self._idle_timeouts:
                 key = self._idle_timeouts.pop(handle, None)
                 if key is not None:
@@ -148,12 +201,12 @@ cdef class IdleCallbacks(NodeTimers):
         """The timeout's completion: if still queued, run it with didTimeout=True and a
         deadline of now (timeRemaining() == 0)."""
         cdef IdleDeadline d
+        cdef Py_ssize_t i
         self._idle_timeouts.pop(handle, None)
-        callback = self._idle_pending.pop(handle, None)
-        if callback is None:
-            callback = self._idle_runnable.pop(handle, None)
-        if callback is None:
+        i = self._idle_find(handle)
+        if i < 0:
             return
+        callback = self._idle_take(i)
         d = IdleDeadline.__new__(IdleDeadline)
         d._scope = self
         d._cap = self._clock.now_ms()
@@ -163,6 +216,7 @@ cdef class IdleCallbacks(NodeTimers):
 
 
 @cython.final
+@cython.freelist(8)
 cdef class IdleDeadline:
     """What an idle callback receives: ``timeRemaining()`` (ms) and ``didTimeout``."""
 
