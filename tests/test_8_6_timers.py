@@ -98,6 +98,27 @@ def test_8_6_init_step2_new_id_is_not_in_the_map_and_wraps_below_2_31(scope):
     assert after_wrap == 2                              # 1 is still active: skipped
 
 
+def test_8_6_init_step2_the_map_of_ids_stays_exact_through_wraps_and_clears(scope):
+    # The id map's buckets are the ids themselves; clears leave tombstones and the table
+    # is rebuilt as it fills. Model: a dict of what the map must hold.
+    import random
+    rng = random.Random(3)
+    model = {}
+    for round_ in range(6):
+        if round_ % 2:
+            scope._set_next_id(2**31 - 1 - rng.randrange(3000))   # wrap: ids come back
+        for _ in range(3000):
+            delay = rng.randrange(1, 10**6)
+            id = scope.setTimeout(lambda: None, delay)
+            assert id not in model                 # step 2: not in the map of active timers
+            model[id] = scope.now() + delay
+        for id in rng.sample(sorted(model), 2000):
+            scope.clearTimeout(id)
+            del model[id]
+        scope._check()
+        assert dict(scope.active_timers) == model
+
+
 def test_8_6_init_step2_ids_are_not_reused_after_clearing(scope):
     a = scope.setTimeout(lambda: None, 1)
     scope.clearTimeout(a)

@@ -70,12 +70,14 @@ cdef extern from "wheel.h" nogil:
 cdef extern from "idmap.h" nogil:
     ctypedef struct tc_idmap:
         uint32_t len
+        uint32_t tombs
     int tc_idmap_init(tc_idmap *m)
     void tc_idmap_free(tc_idmap *m)
     int32_t tc_idmap_get(const tc_idmap *m, int32_t key)
     int tc_idmap_put(tc_idmap *m, int32_t key, int32_t val)
     int tc_idmap_del(tc_idmap *m, int32_t key)
     int tc_idmap_next(const tc_idmap *m, uint32_t *pos, int32_t *key, int32_t *val)
+    void tc_idmap_prefetch(const tc_idmap *m, int32_t key)
 
 
 cdef extern from "faults.h":
@@ -96,6 +98,10 @@ cdef extern from "ctxsnap.h":
 cdef extern from *:
     """
     static inline void tc_prefetch(const void *p) { __builtin_prefetch(p); }
+
+    static inline void tc_prefetch_list_item(PyObject *lst, Py_ssize_t i) {
+        __builtin_prefetch(&PyList_GET_ITEM(lst, i));
+    }
 
     /* f(*args) as a new reference, or NULL with the exception set: a call with no
        try/except around it (Cython's saves and restores the exception state each time). */
@@ -126,4 +132,5 @@ cdef extern from *:
     PyObject *call_object "tc_call" (object f, tuple args) noexcept
     int raise_pending "tc_raise_pending" () except -1
     void list_store "tc_list_store" (list lst, Py_ssize_t i, object v) noexcept
+    void prefetch_list_item "tc_prefetch_list_item" (list lst, Py_ssize_t i) noexcept
     bint is_async_function "tc_is_async_function" (object f) noexcept

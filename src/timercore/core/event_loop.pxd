@@ -12,3 +12,4 @@ cdef class EventLoop(IdleCallbacks):
     cdef inline bint _has_tasks(self)
     cdef Py_ssize_t _run_due_timers(self, double jump_until) except -1
     cdef Py_ssize_t _run_batch(self) except -1
+    cdef inline void _prefetch_tasks(self, size_t pos) noexcept

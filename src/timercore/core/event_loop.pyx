@@ -117,9 +117,25 @@ cdef class EventLoop(IdleCallbacks):
             count += self._run_batch()
         return count
 
+    cdef inline void _prefetch_tasks(self, size_t pos) noexcept:
+        """Start loading what the tasks a few places ahead will touch (they fired in
+        deadline order: their slots and ids are anywhere in memory): their slot record,
+        wheel entry and handler pointers eight ahead, their id's bucket four ahead (its
+        id is read from the record loaded four tasks ago)."""
+        cdef uint32_t s
+        if pos + 8 < self._batch.len:
+            s = <uint32_t>self._batch.data[pos + 8]
+            prefetch(&self._slots[s])
+            prefetch(&self._wheel._w.slab[s])
+            prefetch_list_item(self._objs, 2 * s)
+        if pos + 4 < self._batch.len:
+            s = <uint32_t>self._batch.data[pos + 4]
+            tc_idmap_prefetch(&self._ids, self._slots[s].id)
+
     cdef Py_ssize_t _run_batch(self) except -1:
         cdef Py_ssize_t n = 0
         while self._batch_pos < self._batch.len and not self._closed and not self._suspended:
+            self._prefetch_tasks(self._batch_pos)
             if self.timer_tasks_run == self._task_limit:
                 raise TaskLimitReached()   # before the task: the rest stay for next time
             self._batch_pos += 1       # first: an exception leaves the rest for next time

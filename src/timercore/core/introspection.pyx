@@ -74,6 +74,7 @@ cdef class ScopeCore(EventLoop):
         if not 0 < id <= ID_MAX:
             raise ValueError(f"id must be in 1..{ID_MAX}")
         self._next_id = id
+        self._ids_reused = True
 
 
 def _fail_allocation_after(long long k):

@@ -31,6 +31,7 @@ cdef class Timers(Microtasks):
         SlotData *_slots         # per slot: id, timeout, nesting, flags
         uint32_t _cap
         int32_t _next_id
+        bint _ids_reused         # the id sequence wrapped (or was set back): check the map
         Py_ssize_t _unrefd       # live timers with F_UNREF
         object _string_policy
         public dict namespace

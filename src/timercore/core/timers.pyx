@@ -176,11 +176,17 @@ cdef class Timers(Microtasks):
         return id
 
     cdef int32_t _new_id(self) except -1:
+        """Step 2's "user-agent-defined integer > 0 not in the map": the next in sequence;
+        until the sequence first wraps at 2**31 - 1 none can be in the map (no lookup)."""
         cdef int32_t id
         while True:
             id = self._next_id
-            self._next_id = 1 if id == ID_MAX else id + 1
-            if tc_idmap_get(&self._ids, id) < 0:
+            if id == ID_MAX:
+                self._next_id = 1
+                self._ids_reused = True
+            else:
+                self._next_id = id + 1
+            if not self._ids_reused or tc_idmap_get(&self._ids, id) < 0:
                 return id
 
     cdef int _clear(self, object id) except -1:
