@@ -204,7 +204,8 @@ cdef inline double _as_seconds(object value, str name) except? -1.0:
                         "when cannot be None")
     else:
         d = as_real(value, name, "a real number")
-    check_constraint(d, name, NOT_NAN)
+    if isnan(d):
+        check_constraint(d, name, NOT_NAN)      # raises, in the shared wording
     return d
 
 

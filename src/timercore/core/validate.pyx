@@ -36,7 +36,8 @@ cdef int check_constraint(double value, str name, Constraint constraint) except 
 cdef double as_ms(object value, str name, Constraint constraint=FINITE) except? -1.0:
     """A number of milliseconds meeting ``constraint``."""
     cdef double d = as_real(value, name, "a number of milliseconds")
-    check_constraint(d, name, constraint)
+    if constraint != FINITE or not isfinite(d):
+        check_constraint(d, name, constraint)
     return d
 
 
