@@ -78,8 +78,7 @@ cdef class EventLoop(IdleCallbacks):
     def _waits(self):
         """Does run() wait for anything: a timer that is not unref'd, an idle callback,
         a task? (False when only unref'd timers are left.)"""
-        return (self._ids.len + len(self._run_keys) > self._unrefd
-                or self._has_idle_work() or self._has_tasks())
+        return self._has_ref_timers() or self._has_idle_work() or self._has_tasks()
 
     def _merge_staged(self):
         """The top of a turn: the façade merges batches staged by other threads."""

@@ -167,7 +167,6 @@ cdef class IdleCallbacks(NodeTimers):
         ``cap``. The spec runs one callback per task so that timers and microtasks
         interleave; this task runs a microtask checkpoint after each callback and yields
         to the loop as soon as a timer is due or another task is queued: the same order."""
-        cdef IdleDeadline deadline
         cdef double nxt
         cdef Py_ssize_t i
         while self._idle_head < self._idle_split and not self._closed and not self._suspended:
@@ -190,29 +189,30 @@ cdef class IdleCallbacks(NodeTimers):
                 key = self._idle_timeouts.pop(handle, None)
                 if key is not None:
                     self._cancel_run_steps(key)
-            deadline = IdleDeadline.__new__(IdleDeadline)
-            deadline._scope = self
-            deadline._cap = cap
-            call_reported(self, callback, (deadline,))
+            call_reported(self, callback, (_new_deadline(self, cap, False),))
             if self._microtasks:
                 self._checkpoint()
 
     def _invoke_idle_callback_timeout(self, handle):
         """The timeout's completion: if still queued, run it with didTimeout=True and a
         deadline of now (timeRemaining() == 0)."""
-        cdef IdleDeadline d
         cdef Py_ssize_t i
         self._idle_timeouts.pop(handle, None)
         i = self._idle_find(handle)
         if i < 0:
             return
         callback = self._idle_take(i)
-        d = IdleDeadline.__new__(IdleDeadline)
-        d._scope = self
-        d._cap = self._clock.now_ms()
-        d._fixed = True
-        d._did_timeout = True
-        callback(d)
+        callback(_new_deadline(self, self._clock.now_ms(), True))
+
+
+cdef IdleDeadline _new_deadline(IdleCallbacks scope, double cap, bint timed_out):
+    """An idle period's deadline (capped at ``cap``, re-evaluated on each call), or a
+    timeout's (fixed at ``cap`` = now, didTimeout)."""
+    cdef IdleDeadline d = IdleDeadline.__new__(IdleDeadline)
+    d._scope = scope
+    d._cap = cap
+    d._fixed = d._did_timeout = timed_out
+    return d
 
 
 @cython.final

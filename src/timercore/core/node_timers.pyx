@@ -112,9 +112,12 @@ cdef class NodeTimers(Timers):
 
     cdef inline bint _only_unrefd(self):
         """Every entry of the map of active timers is unref'd (and there is one)."""
-        return self._unrefd > 0 and self._ids.len + len(self._run_keys) == self._unrefd
+        return self._unrefd > 0 and not self._has_ref_timers()
 
-    def _waits_for_timers(self):
+    cdef inline bint _has_ref_timers(self):
         """Does run() wait for the active timers? (False when all are unref'd.)"""
         return self._ids.len + len(self._run_keys) > self._unrefd
+
+    def _waits_for_timers(self):
+        return self._has_ref_timers()
 
