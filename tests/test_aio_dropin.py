@@ -22,7 +22,7 @@ def test_sleep_forever_until_cancelled(any_loop, skip_on_plain_rloop):
     skip_on_plain_rloop(any_loop, RLOOP_INF_BUG)
     async def main():
         task = asyncio.ensure_future(asyncio.sleep(math.inf))
-        await asyncio.sleep(0.001)
+        await asyncio.sleep(0)                      # one turn: the task is now waiting
         assert not task.done()
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -34,9 +34,9 @@ def test_sleep_forever_until_cancelled(any_loop, skip_on_plain_rloop):
 def test_wait_for_and_timeout_with_infinity(any_loop, skip_on_plain_rloop):
     skip_on_plain_rloop(any_loop, RLOOP_INF_BUG)
     async def main():
-        assert await asyncio.wait_for(asyncio.sleep(0.001, "a"), timeout=math.inf) == "a"
+        assert await asyncio.wait_for(asyncio.sleep(0, "a"), timeout=math.inf) == "a"
         async with asyncio.timeout(math.inf):
-            await asyncio.sleep(0.001)
+            await asyncio.sleep(0)
         async with asyncio.timeout(1e300):          # huge but finite
             await asyncio.sleep(0)
         return "ok"
@@ -215,7 +215,7 @@ def test_run_on_each_io(io):
 
     async def main():
         loop = asyncio.get_running_loop()
-        await asyncio.sleep(0.001)
+        await asyncio.sleep(0)
         return type(loop).__name__, loop.pending_timers()
     name, pending = aio.run(main(), io=io)
     assert name in ("WheelEventLoop", "WheelLoop", "WheelRLoop") and pending == 0
