@@ -75,6 +75,17 @@ rng.shuffle(handles)
 for h in handles:
     h.cancel()
 """),
+    # The peer's figure for the same loop (rloop's handles: cancel only marks them).
+    "cancel (rloop)": ("""
+import random, rloop
+loop = rloop.new_event_loop()
+rng = random.Random(1); f = lambda: None
+handles = [loop.call_later(rng.random() * 60, f) for _ in range(K)]
+rng.shuffle(handles)
+""", """
+for h in handles:
+    h.cancel()
+"""),
 }
 
 

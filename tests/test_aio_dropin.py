@@ -224,17 +224,39 @@ def test_run_on_each_io(io):
 # -- cancelling -------------------------------------------------------------------------------
 
 def test_cancelled_entries_are_purged_once_they_outnumber_the_live(wheel_loop):
+    # As asyncio's heap: cancel only marks; once the cancelled outnumber the live, the
+    # next timer scheduled (or the next collection of due timers) takes them all out.
     handles = [wheel_loop.call_later(60 + i / 1000, print) for i in range(10_000)]
     timers = wheel_loop._wheel_timers
-    for h in handles[:4000]:
+    for h in handles[:6000]:
         h.cancel()
-    assert len(timers) == 6000 and timers.wheel_entries() == 10_000   # marked only
-    for h in handles[4000:6000]:
-        h.cancel()                     # the 5,001st outnumbers the live: one pass
     assert len(timers) == wheel_loop.pending_timers() == 4000
-    assert timers.wheel_entries() == 4000 + 999
+    assert timers.wheel_entries() == 10_000                          # marked only
+    wheel_loop.call_later(60, print)                                 # one pass
+    assert len(timers) == 4001 and timers.wheel_entries() == 4001
     assert all(h.cancelled() for h in handles[:6000])
     assert not any(h.cancelled() for h in handles[6000:])
+
+
+def test_cancelled_entries_are_purged_by_the_next_iteration():
+    # (The selector loop collects due timers every iteration; on uvloop's and rloop's I/O
+    # the wheel runs only when its native timer fires, and the next call_later purges.)
+    loop = aio.new_event_loop()
+    handles = [loop.call_later(60 + i / 1000, print) for i in range(10_000)]
+    for h in handles[:6000]:
+        h.cancel()
+    loop.call_soon(loop.stop)
+    loop.run_forever()
+    assert loop._wheel_timers.wheel_entries() == 4000
+    loop.close()
+
+
+def test_fewer_than_4096_cancelled_entries_are_never_purged(wheel_loop):
+    handles = [wheel_loop.call_later(60 + i / 1000, print) for i in range(5000)]
+    for h in handles[:4000]:
+        h.cancel()
+    wheel_loop.call_later(60, print)
+    assert wheel_loop._wheel_timers.wheel_entries() == 5001
 
 
 def test_a_timer_cancelled_by_an_earlier_one_of_the_same_batch_does_not_run(wheel_loop):
@@ -247,3 +269,32 @@ def test_a_timer_cancelled_by_an_earlier_one_of_the_same_batch_does_not_run(whee
     wheel_loop.call_later(0.005, wheel_loop.stop)
     wheel_loop.run_forever()
     assert log == ["first", "third"] and wheel_loop.pending_timers() == 0
+
+
+class _Payload:
+    def method(self):
+        pass
+
+
+def test_cancel_releases_the_callback_its_arguments_and_context_at_once(wheel_loop):
+    # As asyncio (which drops callback and arguments); timercore's handles are not tracked
+    # by the garbage collector, so they also let go of the context: no collection needed.
+    bound, arg = _Payload(), _Payload()
+    refs = [weakref.ref(bound), weakref.ref(arg)]
+    ctx = contextvars.copy_context()
+    ctx_ref = weakref.ref(ctx)
+    h = wheel_loop.call_later(60, bound.method, arg, context=ctx)
+    del bound, arg, ctx
+    assert all(r() is not None for r in refs + [ctx_ref])
+    h.cancel()
+    assert all(r() is None for r in refs + [ctx_ref])
+    assert h.cancelled() and h._callback is None and h._args is None
+    assert h.get_context() is None
+
+
+def test_a_handle_scheduled_in_debug_mode_keeps_its_callback_for_repr(wheel_loop):
+    wheel_loop.set_debug(True)
+    h = wheel_loop.call_later(60, _Payload().method)
+    h.cancel()
+    assert "cancelled" in repr(h) and "_Payload.method" in repr(h)
+    assert id(h) not in wheel_loop._wheel_timers.tracebacks

@@ -7,9 +7,9 @@ cdef class WheelTimers
 cdef class TimerHandle:
     cdef:
         double _when_s
-        object _cb
-        tuple _cb_args
-        object _ctx
+        PyObject *_cb                # owned; NULL once run or cancelled (see _drop)
+        PyObject *_cb_args           # owned tuple (NO_ARGS for none); NULL likewise
+        PyObject *_ctx               # owned Context; NULL likewise
         WheelTimers _timers
         int64_t _wheel_handle
         int _state
@@ -43,6 +43,7 @@ cdef class WheelTimers:
     cdef double now_s(self) except? -1.0
     cdef _debug_checks(self, callback, str method)
     cdef TimerHandle _schedule(self, double when, callback, tuple args, context)
+    cdef int forget_traceback(self, TimerHandle h) except -1
     cdef object _snapshot(self)
     cdef int _grow_slots(self, uint32_t slot) except -1
     cdef int _purge(self) except -1
