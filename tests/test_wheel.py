@@ -68,6 +68,37 @@ def test_huge_deadlines_past_the_tick_cap_compare_exactly():
     assert w.advance(1e308).tolist() == [b]
 
 
+def _expected_order(handles, deadlines, now):
+    """(deadline, insertion order) order of the handles due at `now`."""
+    due = [(d, k) for k, d in enumerate(deadlines) if d <= now]
+    return [handles[k] for _, k in sorted(due)]
+
+
+@pytest.mark.parametrize("n", [1000, 70_000])     # a level-1 slot fired whole; one too big
+def test_slots_due_in_full_fire_in_deadline_order_with_fifo_ties(n):
+    # Deadlines over ~10 s (levels 1 and 2), many equal (FIFO ties across slots), the
+    # last slot only partly due: one advance fires whole slots straight from their
+    # level and cascades the partial one.
+    rng = np.random.default_rng(7)
+    ds = np.round(rng.random(n) * 10_000.0, 1)
+    ds[: n // 10] = ds[n // 10: 2 * (n // 10)]                      # ties
+    w = TimerWheel()
+    hs = w.insert_many(ds).tolist()
+    first = w.advance(7_000.5).tolist()
+    assert first == _expected_order(hs, ds.tolist(), 7_000.5)
+    w._check()
+    fired = set(first)
+    assert w.advance(20_000.0).tolist() == [h for h in _expected_order(hs, ds.tolist(), 2e4)
+                                             if h not in fired]
+
+
+def test_many_timers_in_one_64_ms_slot_fire_in_order():
+    ds = [100.0 + (k * 37 % 64) for k in range(70_000)]    # > DIRECT_MAX: cascades
+    w = TimerWheel()
+    hs = [w.insert(d) for d in ds]
+    assert w.advance(1000.0).tolist() == _expected_order(hs, ds, 1000.0)
+
+
 def test_cancel_reports_live_stale_unknown_and_fired():
     w = TimerWheel()
     h = w.insert(1.0)

