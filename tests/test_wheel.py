@@ -99,6 +99,15 @@ def test_many_timers_in_one_64_ms_slot_fire_in_order():
     assert w.advance(1000.0).tolist() == _expected_order(hs, ds, 1000.0)
 
 
+def test_insert_many_reuses_freed_slots_before_growing():
+    w = TimerWheel()
+    w.insert_many(np.arange(1000.0))
+    w.advance(2000.0)
+    hs = w.insert_many(np.arange(1000.0) + 3000.0)
+    assert max(w._slot_of(int(h)) for h in hs) < 1000      # all from the free list
+    w._check()
+
+
 def test_cancel_reports_live_stale_unknown_and_fired():
     w = TimerWheel()
     h = w.insert(1.0)

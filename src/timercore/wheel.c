@@ -89,6 +89,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 
 _Static_assert(sizeof(tw_entry) == 32, "tw_entry must stay 32 bytes (one half cache line)");
@@ -274,6 +277,27 @@ static int find_first(tw_wheel *w, int *list, uint64_t *start) {
 
 /* ---- slab ----------------------------------------------------------------------- */
 
+/* Map the pages of a bulk reservation's new slots in one call rather than one page fault
+ * per 4 KiB as the timers are filed (1M timers: 8,192 faults, a third of insert_many's
+ * time). The
+ * kernel zeroes them either way; without MADV_POPULATE_WRITE (Linux < 5.14) the faults
+ * happen as before. */
+static void prefault(void *p, size_t bytes) {
+#if defined(__linux__)
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+    const uintptr_t page = 4096;
+    if (bytes < ((size_t)1 << 21)) return;
+    uintptr_t lo = ((uintptr_t)p + page - 1) & ~(page - 1);
+    uintptr_t hi = ((uintptr_t)p + bytes) & ~(page - 1);
+    if (hi > lo) (void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}
+
 static int grow_slab(tw_wheel *w, uint32_t need) {
     if (need <= w->cap) return 0;
     size_t cap = tc_grow_cap(w->cap, need, 64, INT32_MAX);
@@ -292,15 +316,19 @@ static int grow_slab(tw_wheel *w, uint32_t need) {
 }
 
 int tw_reserve(tw_wheel *w, uint32_t extra) {
-    uint64_t need = (uint64_t)w->used + extra;
-    if (need > (uint64_t)INT32_MAX) return -1;
-    return grow_slab(w, (uint32_t)need);
+    if (extra <= w->free_count) return 0;
+    uint64_t need = (uint64_t)w->used + (extra - w->free_count);
+    if (need > (uint64_t)INT32_MAX || grow_slab(w, (uint32_t)need) < 0) return -1;
+    /* The fresh slots about to be taken, not the rest of a doubled capacity. */
+    prefault(w->slab + w->used, (size_t)(need - w->used) * sizeof(tw_entry));
+    return 0;
 }
 
 static int32_t alloc_slot(tw_wheel *w) {
     int32_t i = w->free_head;
     if (i != TW_NIL) {
         w->free_head = w->slab[i].pos;
+        w->free_count--;
         return i;
     }
     if (w->used == w->cap && grow_slab(w, w->used + 1) < 0) return TW_NIL;
@@ -319,6 +347,7 @@ static void free_slot(tw_wheel *w, int32_t i) {
     e->gen++;
     e->pos = w->free_head;
     w->free_head = i;
+    w->free_count++;
 }
 
 static int grow_counts(tw_wheel *w, uint16_t ordering) {
@@ -407,6 +436,53 @@ int64_t tw_insert(tw_wheel *w, double deadline_ms, uint16_t ordering) {
     w->slab[i].ordering = ordering;
     add_pending(w, i, deadline_ms, list, tick);
     return tw_handle((uint32_t)i, w->slab[i].gen);
+}
+
+int tw_insert_many(tw_wheel *w, const double *deadlines, const int64_t *orderings, size_t n,
+                   int64_t *handles) {
+    /* Two passes: how many timers go on each list first, so each vector is reserved
+     * once; then the slots are taken and filed with no per-timer checks (the list is
+     * computed again: cheaper than a temporary array's fresh pages). Validation (finite
+     * deadlines, ordering ids in range, max_timers, tw_reserve and tw_reserve_ordering)
+     * is the caller's: with it done, only a vector's growth can fail, and it fails first. */
+    uint32_t per_list[TW_LISTS + 1] = {0};
+    uint64_t tick;
+    if (n == 0) return 0;
+    double least = INFINITY;
+    for (size_t k = 0; k < n; k++) {
+        per_list[list_for(w, deadlines[k], &tick)]++;
+        if (deadlines[k] < least) least = deadlines[k];
+    }
+    for (int list = 0; list <= TW_LISTS; list++) {
+        if (per_list[list] && vec_reserve(&w->lists[list], per_list[list]) < 0) return -1;
+    }
+    for (size_t k = 0; k < n; k++) {
+        int32_t i = alloc_slot(w);      /* cannot fail: tw_reserve made room */
+        tw_entry *e = &w->slab[i];
+        int list = list_for(w, deadlines[k], &tick);
+        e->deadline = deadlines[k];
+        e->seq = w->next_seq++;
+        e->ordering = orderings ? (uint16_t)orderings[k] : 0;
+        if (list == TW_OVERFLOW) {
+            file_at(w, i, list, tick);
+        } else {                         /* list_push, without the occupancy test */
+            tw_vec *v = &w->lists[list];
+            e->list = (uint16_t)list;
+            e->pos = (int32_t)v->len;
+            v->items[v->len++] = i;
+        }
+        if (orderings) w->counts[e->ordering]++;
+        handles[k] = tw_handle((uint32_t)i, e->gen);
+    }
+    if (!orderings) w->counts[0] += (int64_t)n;  /* (one add, not a chain through memory) */
+    for (int list = 0; list < TW_LISTS; list++)
+        if (per_list[list]) mark_occupied(w, list);
+    if (w->len == 0 || (w->next_valid && least < w->next_cache)) {
+        w->next_cache = least;
+        w->next_valid = 1;
+    }
+    w->len += n;
+    return 0;
 }
 
 static void remove_pending(tw_wheel *w, int32_t i) {
@@ -745,6 +821,7 @@ int tw_check(const tw_wheel *w) {
         if (i < 0 || (uint32_t)i >= w->used || w->slab[i].list != TW_FREE) return -14;
         if (++free_count > w->used) return -15;       /* cycle */
     }
+    if (free_count != w->free_count) return -17;
     if (w->next_valid && w->len) {
         double m = INFINITY;
         for (uint32_t i = 0; i < w->used; i++)

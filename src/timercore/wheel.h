@@ -49,6 +49,7 @@ typedef struct tw_wheel {
     uint32_t cap;            /* entries allocated */
     uint32_t used;           /* high-water mark: slots [0, used) have been handed out */
     int32_t free_head;       /* LIFO free list: the most recently freed slot is warm in cache */
+    uint32_t free_count;     /* slots on the free list */
     uint64_t len;            /* pending timers (not fired, not cancelled) */
     uint64_t max_timers;     /* capacity limit, 0 = unlimited */
     uint64_t next_seq;
@@ -80,11 +81,19 @@ typedef struct tw_out {
 /* All functions returning int: 0 on success, -1 on out-of-memory, -2 on capacity reached. */
 int tw_init(tw_wheel *w, double resolution_ms, double start_ms);
 void tw_free(tw_wheel *w);
+/* Make room for `extra` more timers (free slots count): inserting them cannot fail on
+ * the slab. A large growth maps the new slots' pages at once (see prefault in wheel.c). */
 int tw_reserve(tw_wheel *w, uint32_t extra);
 /* Make room to count ordering ids up to `ordering` (so bulk inserts cannot fail half-way). */
 int tw_reserve_ordering(tw_wheel *w, uint16_t ordering);
 /* Insert; returns the handle (> 0), or -1 on out-of-memory, -2 at max_timers. */
 int64_t tw_insert(tw_wheel *w, double deadline_ms, uint16_t ordering);
+/* Insert n timers (orderings may be NULL: all 0), writing their handles in input order;
+ * 0, or -1 on out-of-memory with nothing inserted. The caller has checked the deadlines
+ * (finite), the orderings (0..TW_MAX_ORDERING), max_timers, and called tw_reserve(n) and
+ * tw_reserve_ordering(max ordering). */
+int tw_insert_many(tw_wheel *w, const double *deadlines, const int64_t *orderings, size_t n,
+                   int64_t *handles);
 /* 1 if the handle named a pending timer (now cancelled), 0 otherwise. */
 int tw_cancel(tw_wheel *w, int64_t handle);
 /* Move a pending timer to a new deadline, keeping its handle (a fresh sequence number). */

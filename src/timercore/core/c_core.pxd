@@ -47,6 +47,8 @@ cdef extern from "wheel.h" nogil:
     int tw_reserve(tw_wheel *w, uint32_t extra)
     int tw_reserve_ordering(tw_wheel *w, uint16_t ordering)
     int64_t tw_insert(tw_wheel *w, double deadline_ms, uint16_t ordering)
+    int tw_insert_many(tw_wheel *w, const double *deadlines, const int64_t *orderings,
+                       size_t n, int64_t *handles)
     int tw_cancel(tw_wheel *w, int64_t handle)
     int tw_reschedule(tw_wheel *w, int64_t handle, double deadline_ms)
     int tw_rearm(tw_wheel *w, int64_t handle, double deadline_ms)

@@ -196,27 +196,16 @@ cdef class TimerWheel:
         cdef const double[::1] dv = d_arr
         cdef const int64_t[::1] ov
         cdef int64_t[::1] hv = out
-        cdef bint failed = False
-        if o_arr is None:
-            with nogil:
-                for i in range(n):
-                    hv[i] = tw_insert(&self._w, dv[i], 0)
-                    if hv[i] < 0:
-                        failed = True
-                        break
-        else:
+        cdef const int64_t *orderings = NULL
+        cdef int rc = 0
+        if n == 0:
+            return out
+        if o_arr is not None:
             ov = o_arr
-            with nogil:
-                for i in range(n):
-                    hv[i] = tw_insert(&self._w, dv[i], <uint16_t>ov[i])
-                    if hv[i] < 0:
-                        failed = True
-                        break
-        if failed:            # a slot vector could not grow: undo the batch, all or nothing
-            with nogil:
-                while i > 0:
-                    i -= 1
-                    tw_cancel(&self._w, hv[i])
+            orderings = &ov[0]
+        with nogil:
+            rc = tw_insert_many(&self._w, &dv[0], orderings, <size_t>n, &hv[0])
+        if rc < 0:            # all or nothing
             raise MemoryError()
         return out
 
