@@ -3,7 +3,7 @@
 #
 # One ``WheelTimers`` per loop. The loop's ``call_at`` / ``call_later`` *are* its bound
 # methods (set on the loop instance), so no Python frame of timercore's runs between the
-# caller and the wheel. A pending timer costs one ``TimerHandle`` (64 bytes, not tracked by
+# caller and the wheel. A pending timer costs one ``TimerHandle`` (80 bytes, not tracked by
 # the garbage collector), one pointer in ``slots`` and one 32-byte wheel entry.
 #
 # Contexts: asyncio gives every handle its own copy of the current context. Copies made in
