@@ -135,3 +135,16 @@ def test_bench_without_rich_names_the_extra(monkeypatch, capsys):
     cli.add_arguments(p)
     assert cli.run(p.parse_args(["--quick"])) == 2
     assert "pip install 'timercore[bench]'" in capsys.readouterr().err
+
+
+def test_each_case_runs_in_a_child_that_inherits_no_heap_and_reports_back():
+    import os
+    parent = os.getpid()
+    assert cli._in_child(lambda: [float(os.getpid() != parent)]) == [1.0]
+
+
+def test_a_failing_case_fails_the_run_with_its_error():
+    def boom():
+        raise ValueError("bad case")
+    with pytest.raises(RuntimeError, match="ValueError: bad case"):
+        cli._in_child(boom)

@@ -1,7 +1,9 @@
 """`timercore bench`: timercore's layers next to the timers a user would pick instead
 (asyncio, uvloop, rloop, Node.js, heapq, sched), in one run, on one machine.
 
-Each case builds its own state, then times one pass over N timers with
+Each case builds its own state, in a child process forked from the runner (so no case
+inherits the heap another left behind: at a million timers, where earlier cases' objects
+lie decides the cache and TLB misses of the next), then times one pass over N timers with
 ``perf_counter_ns`` (CPU time where the workload waits for real time); figures are per
 timer, the best of ``--repeat`` samples. Garbage collection stays on, as users have it.
 Memory is the RSS growth of a fresh child process holding N pending timers (for Node.js,
@@ -266,14 +268,48 @@ def measure(case_list: list[Case], ns: list[int], repeat: int,
             if on_case:
                 on_case(case, n, None)
             r = Result(case.scenario, case.family, case.api, n, case.unit)
-            for _ in range(_repeats(case, repeat)):
-                gc.collect()
-                value = case.fn(n)
-                r.samples.append(value / n if case.unit == "ns/timer" else value)
+            r.samples = _in_child(functools.partial(_samples, case, n, _repeats(case, repeat)))
             results.append(r)
             if on_case:
                 on_case(case, n, r)
     return results
+
+
+def _samples(case: Case, n: int, repeats: int) -> list[float]:
+    out = []
+    for _ in range(repeats):
+        gc.collect()
+        value = case.fn(n)
+        out.append(value / n if case.unit == "ns/timer" else value)
+    return out
+
+
+def _in_child(fn: Callable[[], list[float]]) -> list[float]:
+    """``fn()`` in a forked child (its result back through a pipe); in-process where
+    there is no fork. An exception in the child is raised here as a RuntimeError."""
+    if not hasattr(os, "fork"):
+        return fn()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    rfd, wfd = os.pipe()
+    pid = os.fork()
+    if pid == 0:                                   # the child: run, report, leave
+        os.close(rfd)
+        code = 0
+        try:
+            payload = json.dumps({"samples": fn()})
+        except BaseException as exc:               # noqa: BLE001 - reported to the parent
+            payload, code = json.dumps({"error": f"{type(exc).__name__}: {exc}"}), 1
+        with os.fdopen(wfd, "w") as pipe:
+            pipe.write(payload)
+        os._exit(code)
+    os.close(wfd)
+    with os.fdopen(rfd) as pipe:
+        reply = json.loads(pipe.read() or '{"error": "the child died"}')
+    os.waitpid(pid, 0)
+    if "error" in reply:
+        raise RuntimeError(f"benchmark case failed: {reply['error']}")
+    return [float(v) for v in reply["samples"]]
 
 
 # -- reporting ---------------------------------------------------------------------------------
