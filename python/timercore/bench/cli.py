@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -292,7 +293,11 @@ def _in_child(fn: Callable[[], list[float]]) -> list[float]:
     sys.stdout.flush()
     sys.stderr.flush()
     rfd, wfd = os.pipe()
-    pid = os.fork()
+    with warnings.catch_warnings():
+        # The runner's other threads are numpy's idle BLAS workers; the child uses no BLAS
+        # and takes no lock of theirs (Python 3.12+ warns about any threaded fork).
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
     if pid == 0:                                   # the child: run, report, leave
         os.close(rfd)
         code = 0
