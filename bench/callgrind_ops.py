@@ -23,6 +23,19 @@ import tempfile
 
 PYTHON = sys.executable
 
+# A random-order handle.cancel() loop, on the loop `factory` makes.
+CANCEL_SETUP = """
+import random, {module}
+loop = {factory}()
+rng = random.Random(1); f = lambda: None
+handles = [loop.call_later(rng.random() * 60, f) for _ in range(K)]
+rng.shuffle(handles)
+"""
+CANCEL_OP = """
+for h in handles:
+    h.cancel()
+"""
+
 # Each program: SETUP always runs; OP runs only in the measured half. K is the call count.
 PROGRAMS = {
     "setTimeout": ("""
@@ -65,27 +78,11 @@ cl = loop.call_later
 for d in delays:
     cl(d, f)
 """),
-    "cancel": ("""
-import random, timercore.aio
-loop = timercore.aio.new_event_loop()
-rng = random.Random(1); f = lambda: None
-handles = [loop.call_later(rng.random() * 60, f) for _ in range(K)]
-rng.shuffle(handles)
-""", """
-for h in handles:
-    h.cancel()
-"""),
+    "cancel": (CANCEL_SETUP.format(module="timercore.aio",
+                                   factory="timercore.aio.new_event_loop"), CANCEL_OP),
     # The peer's figure for the same loop (rloop's handles: cancel only marks them).
-    "cancel (rloop)": ("""
-import random, rloop
-loop = rloop.new_event_loop()
-rng = random.Random(1); f = lambda: None
-handles = [loop.call_later(rng.random() * 60, f) for _ in range(K)]
-rng.shuffle(handles)
-""", """
-for h in handles:
-    h.cancel()
-"""),
+    "cancel (rloop)": (CANCEL_SETUP.format(module="rloop", factory="rloop.new_event_loop"),
+                       CANCEL_OP),
 }
 
 

@@ -463,20 +463,11 @@ int tw_insert_many(tw_wheel *w, const double *deadlines, const int64_t *ordering
         e->deadline = deadlines[k];
         e->seq = w->next_seq++;
         e->ordering = orderings ? (uint16_t)orderings[k] : 0;
-        if (list == TW_OVERFLOW) {
-            file_at(w, i, list, tick);
-        } else {                         /* list_push, without the occupancy test */
-            tw_vec *v = &w->lists[list];
-            e->list = (uint16_t)list;
-            e->pos = (int32_t)v->len;
-            v->items[v->len++] = i;
-        }
+        file_at(w, i, list, tick);       /* the vector has room: reserved above */
         if (orderings) w->counts[e->ordering]++;
         handles[k] = tw_handle((uint32_t)i, e->gen);
     }
     if (!orderings) w->counts[0] += (int64_t)n;  /* (one add, not a chain through memory) */
-    for (int list = 0; list < TW_LISTS; list++)
-        if (per_list[list]) mark_occupied(w, list);
     if (w->len == 0 || (w->next_valid && least < w->next_cache)) {
         w->next_cache = least;
         w->next_valid = 1;

@@ -83,8 +83,7 @@ cdef class TimerHandle:
 
     @property
     def _source_traceback(self):
-        tbs = self._timers.tracebacks
-        return tbs.get(id(self)) if tbs else None
+        return self._timers.tracebacks.get(id(self)) if self._state & TRACED else None
 
     def cancel(self):
         """Cancel the call: O(1); the handle is marked, its wheel entry goes later (see
