@@ -6,7 +6,9 @@ import gc
 import logging
 import os
 import signal
+import subprocess
 import sys
+import textwrap
 
 import pytest
 
@@ -242,14 +244,80 @@ def test_virtual_time_loop_shares_its_clock_with_a_hosted_scope():
     assert aio.run(main(), clock=clock) == [("scope", 5000.0), ("coroutine", 10000.0)]
 
 
-def test_runner_and_policy():
+def test_runner_with_loop_factory():
     with asyncio.Runner(loop_factory=aio.new_event_loop) as runner:
         assert isinstance(runner.get_loop(), aio.WheelEventLoop)
         assert runner.run(asyncio.sleep(0, "ok")) == "ok"
-    policy = aio.EventLoopPolicy()
-    loop = policy.new_event_loop()
-    assert isinstance(loop, aio.WheelEventLoop)
-    loop.close()
+
+
+def run_python(code):
+    """Run code in a fresh interpreter (module state, such as a class made on first use,
+    starts anew); return its stdout, failing with its stderr."""
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_the_policy_class_warns_once_in_timercores_words_from_3_14():
+    out = run_python("""
+        import sys, warnings
+        from timercore import aio
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            policy = aio.EventLoopPolicy()          # line 6 (line 1 is empty)
+            aio.EventLoopPolicy                     # made once: no second warning
+        loop = policy.new_event_loop()
+        assert isinstance(loop, aio.WheelEventLoop)
+        loop.close()
+        for w in caught:
+            print(w.category.__name__, w.filename, w.lineno, w.message, sep="|")
+    """)
+    lines = out.splitlines()
+    if sys.version_info < (3, 14):
+        assert lines == []
+        return
+    (line,) = lines
+    category, filename, lineno, message = line.split("|")
+    assert (category, filename, lineno) == ("DeprecationWarning", "<string>", "6")
+    assert "timercore.aio.EventLoopPolicy" in message and "loop_factory=" in message
+    assert "DefaultEventLoopPolicy" not in message
+
+
+def test_without_asyncio_policies_only_the_policy_class_is_missing():
+    # Python 3.16 removes asyncio's policy classes: hide them, then use every other path.
+    out = run_python("""
+        import asyncio, asyncio.events
+        for name in ("AbstractEventLoopPolicy", "DefaultEventLoopPolicy",
+                     "get_event_loop_policy", "set_event_loop_policy", "__getattr__"):
+            asyncio.__dict__.pop(name, None)
+        import timercore, timercore.aio, timercore.pytest_plugin
+        from timercore import aio
+        try:
+            aio.EventLoopPolicy
+        except AttributeError as e:
+            assert "loop_factory" in str(e), e
+        else:
+            raise AssertionError("EventLoopPolicy without asyncio's policies")
+        assert aio.run(asyncio.sleep(0.001, "slept")) == "slept"
+        with asyncio.Runner(loop_factory=aio.new_event_loop) as runner:
+            assert runner.run(asyncio.sleep(0, "ok")) == "ok"
+        for io in ("asyncio", "uvloop", "rloop"):
+            try:
+                loop = aio.new_event_loop(io=io)
+            except ImportError:
+                continue
+            w = timercore.Window(loop=loop)
+            fired = []
+            w.setTimeout(fired.append, 1, io)
+            loop.run_until_complete(asyncio.sleep(0.02))
+            w.close(); loop.close()
+            assert fired == [io], fired
+        w = timercore.Window(clock=timercore.VirtualClock())
+        w.setTimeout(print, 10, "window ran")
+        w.run()
+    """)
+    assert out.strip() == "window ran"
 
 
 def test_bad_input():

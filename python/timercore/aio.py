@@ -19,6 +19,8 @@ import asyncio
 import contextvars
 import math
 import selectors as _selectors
+import sys
+import warnings
 from typing import TYPE_CHECKING, Any, Callable, Coroutine, TypeVar, TypeVarTuple, Unpack
 
 from timercore._core import TimerHandle, WheelTimers, selector_run_once
@@ -320,15 +322,32 @@ def run(main: Coroutine[Any, Any, _T], *, debug: bool | None = None, clock: Any 
 
 
 def __getattr__(name: str) -> Any:
-    # The policy class is made on first use: asyncio's policy system is deprecated from
-    # Python 3.14, and importing timercore.aio must not touch it (loop_factory= is the way).
+    # The policy class is made on first use only: asyncio's policy system is deprecated
+    # from Python 3.14 and gone from 3.16, and nothing else in timercore touches it.
     if name == "EventLoopPolicy":
-        class EventLoopPolicy(asyncio.DefaultEventLoopPolicy):
-            """An event-loop policy whose new loops are WheelEventLoops."""
+        with warnings.catch_warnings():       # asyncio's warning names a class the user
+            warnings.simplefilter("ignore", DeprecationWarning)     # never wrote
+            base = getattr(asyncio, "DefaultEventLoopPolicy", None)
+        if base is None:
+            raise AttributeError(
+                f"module {__name__!r} has no attribute 'EventLoopPolicy': this Python's "
+                "asyncio has no event-loop policies; pass "
+                "loop_factory=timercore.aio.new_event_loop to asyncio.run() or "
+                "asyncio.Runner() instead", name=name, obj=sys.modules[__name__])
+        if sys.version_info >= (3, 14):
+            warnings.warn(
+                "timercore.aio.EventLoopPolicy: asyncio's event-loop policies are deprecated "
+                "since Python 3.14 and removed in 3.16; pass "
+                "loop_factory=timercore.aio.new_event_loop to asyncio.run() or "
+                "asyncio.Runner() instead", DeprecationWarning, stacklevel=2)
+
+        class EventLoopPolicy(base):  # type: ignore[valid-type,misc]
+            """An event-loop policy whose new loops are WheelEventLoops (deprecated with
+            asyncio's policies: use ``loop_factory=timercore.aio.new_event_loop``)."""
 
             def new_event_loop(self) -> asyncio.AbstractEventLoop:
                 return new_event_loop()
 
-        globals()[name] = EventLoopPolicy
+        globals()[name] = EventLoopPolicy      # made, and warned about, once
         return EventLoopPolicy
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

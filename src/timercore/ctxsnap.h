@@ -4,16 +4,20 @@
  * around the same immutable map of variables (ctx_vars), so handles scheduled from an
  * unchanged context can share one snapshot, and a callback can run "in a fresh copy" of
  * it by entering the snapshot and putting its map back afterwards. Both need the map,
- * which CPython keeps in a struct of its internal headers whose layout is the same in
- * 3.11, 3.12 and 3.13 (Include/internal/pycore_context.h). On any other interpreter
- * TC_CTX_FAST is 0 and the callers use the public API instead (a copy per timer). */
+ * which CPython keeps in a struct of its internal headers (Include/internal/pycore_context.h)
+ * whose layout was checked to be the same in 3.11, 3.12, 3.13, 3.14 and 3.15, as is
+ * PyThreadState.context. On any other interpreter (3.16 until checked, free-threaded
+ * builds, PyPy) or with TIMERCORE_PORTABLE_CONTEXT defined (the build option of the same
+ * name, so CI runs that path too) TC_CTX_FAST is 0 and the callers use the public API
+ * instead (a copy per timer). */
 #ifndef TIMERCORE_CTXSNAP_H
 #define TIMERCORE_CTXSNAP_H
 
 #include <Python.h>
 
-#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030E0000 && \
-    !defined(Py_LIMITED_API) && !defined(PYPY_VERSION) && !defined(Py_GIL_DISABLED)
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x03100000 && \
+    !defined(Py_LIMITED_API) && !defined(PYPY_VERSION) && !defined(Py_GIL_DISABLED) && \
+    !defined(TIMERCORE_PORTABLE_CONTEXT)
 #define TC_CTX_FAST 1
 typedef struct {
     PyObject_HEAD
@@ -31,6 +35,17 @@ static inline int tc_ctx_is_current(PyObject *snapshot) {
 #if TC_CTX_FAST
     PyObject *cur = PyThreadState_Get()->context;
     return cur != NULL && ((tc_context *)cur)->ctx_vars == ((tc_context *)snapshot)->ctx_vars;
+#else
+    (void)snapshot;
+    return 0;
+#endif
+}
+
+/* 1 if a callback is running in `snapshot` itself (so its variables will be put back):
+ * never 1 on the portable path, where callbacks run in copies. */
+static inline int tc_ctx_entered(PyObject *snapshot) {
+#if TC_CTX_FAST
+    return ((tc_context *)snapshot)->ctx_entered;
 #else
     (void)snapshot;
     return 0;

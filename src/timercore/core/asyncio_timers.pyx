@@ -20,6 +20,10 @@
 # one native timer of a foreign loop (uvloop, rloop) armed at the wheel's next expiry.
 
 
+# Which context path this build takes (ctxsnap.h): "snapshot" where CPython's Context
+# layout was checked, "copy" (a Context per timer, public API only) elsewhere.
+CONTEXT_PATH = "snapshot" if TC_CTX_FAST else "copy"
+
 cdef double MAXIMUM_SELECT_TIMEOUT = 24 * 3600    # as asyncio's
 cdef double NATIVE_SLACK_S = 0.001                # a foreign loop's timer resolution
 cdef Py_ssize_t PURGE_MIN = 4096                  # fewer cancelled entries never purge
@@ -329,12 +333,17 @@ cdef class WheelTimers:
         return 0
 
     cdef object _snapshot(self):
-        """A context equal to the current one: the cached snapshot when nothing changed."""
-        if self.ctx_cache is not None and tc_ctx_is_current(self.ctx_cache):
-            return self.ctx_cache     # the same variables: no object made at all
+        """A context equal to the current one: the cached snapshot when nothing changed.
+        Never the snapshot a callback is running in: what that callback sets is put back
+        when it returns, and a timer it schedules must keep seeing it."""
+        cdef object cache = self.ctx_cache
+        if cache is not None and tc_ctx_entered(cache):
+            cache = None
+        elif cache is not None and tc_ctx_is_current(cache):
+            return cache              # the same variables: no object made at all
         cdef object current = PyContext_CopyCurrent()
-        if self.ctx_cache is not None and self.ctx_cache == current:
-            return self.ctx_cache     # `current` goes straight back to the free list
+        if cache is not None and cache == current:
+            return cache              # `current` goes straight back to the free list
         self.ctx_cache = current
         return current
 

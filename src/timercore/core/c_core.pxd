@@ -91,7 +91,9 @@ cdef extern from "grow.h" nogil:
 
 
 cdef extern from "ctxsnap.h":
+    int TC_CTX_FAST
     int tc_ctx_is_current(object snapshot) noexcept
+    int tc_ctx_entered(object snapshot) noexcept
     int tc_ctx_can_share(object snapshot) noexcept
     PyObject *tc_ctx_save(object snapshot) noexcept
     void tc_ctx_restore(object snapshot, PyObject *saved) noexcept
