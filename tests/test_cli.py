@@ -111,8 +111,11 @@ def test_ctrl_c_is_one_line_and_status_130(tmp_path):
     script = tmp_path / "forever.py"
     script.write_text("import sys\nsys.stdout.write('started\\n')\nsys.stdout.flush()\n"
                       "setInterval(lambda: None, 1)\n")
+    # A shell without job control starts background jobs with SIGINT ignored, and Python
+    # keeps it ignored: the child gets the default back, as a terminal's program has it.
     p = subprocess.Popen([sys.executable, "-m", "timercore", "run", str(script)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert p.stdout.readline().strip() == "started"
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=60)
