@@ -34,7 +34,7 @@ def test_bench_grid_ratios_render_and_chart(tmp_path):
     with open(out, "w") as f:
         cli.render(results, Console(file=f, width=100))
     text = out.read_text()
-    assert "loop×" in text and "the fastest of asyncio" in text
+    assert "loop×" in text and "the fastest of the other loops" in text
     assert max(len(line) for line in text.splitlines()) <= 100
     table = cli.markdown(results, 200)
     assert table.startswith("| scenario |") and "| schedule |" in table
@@ -44,8 +44,23 @@ def test_bench_grid_ratios_render_and_chart(tmp_path):
 
 def test_bench_missing_peer_is_named_not_an_error(monkeypatch):
     monkeypatch.setattr(cli, "_installed", lambda name: False)
-    _, missing = cli.cases({"uvloop", "rloop"})
-    assert [m.split()[0] for m in missing] == ["uvloop", "rloop"]
+    _, missing = cli.cases({"uvloop", "rloop", "zuvloop", "rsloop"})
+    assert [m.split()[0] for m in missing] == ["uvloop", "rloop", "zuvloop", "rsloop"]
+    assert "zuvloop (pip install zuvloop; CPython 3.14)" in missing
+
+
+def test_every_loops_fire_case_fires_timers_not_call_soon_handles():
+    # A delay that rounds to 0 is call_soon on uvloop and rloop: "fire" would then time
+    # their ready queues. Every installed peer's fire case schedules real timers.
+    cases, _ = cli.cases(set(cli.LOOP_PEERS))
+    fire = [c for c in cases if c.scenario == "fire" and c.family not in ("TimerWheel", "Window")]
+    assert {c.family for c in fire} >= {"asyncio", "timercore loop"}
+    for case in fire:
+        assert case.fn(200) > 0, case.family
+    loop = cli.asyncio.new_event_loop()
+    with pytest.raises(AssertionError, match="not timers"):
+        sc.assert_timers([loop.call_later(0.001, sc.noop), loop.call_soon(sc.noop)])
+    loop.close()
 
 
 def test_node_peer_runs_when_node_is_there():

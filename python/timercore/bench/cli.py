@@ -34,15 +34,21 @@ from timercore.bench.memory import measure_in_child
 
 DEFAULT_TIMERS = (1_000_000,)
 FULL_TIMERS = (10_000, 100_000, 1_000_000)
-DEFAULT_PEERS = ("asyncio", "uvloop", "rloop", "node", "heapq")
-PEERS = ("asyncio", "uvloop", "rloop", "node", "heapq", "sched")
-LOOP_PEERS = ("asyncio", "uvloop", "rloop")
+# zuvloop and rsloop: the fast loops that ship CPython 3.14 wheels (zuvloop: 3.14 only).
+LOOP_PEERS = ("asyncio", "uvloop", "rloop", "zuvloop", "rsloop")
+DEFAULT_PEERS = (*LOOP_PEERS, "node", "heapq")
+PEERS = (*DEFAULT_PEERS, "sched")
+FOREIGN_LOOPS = {"uvloop": "pip install 'timercore[bench]'", "rloop": "pip install 'timercore[bench]'",
+                 "zuvloop": "pip install zuvloop; CPython 3.14", "rsloop": "pip install rsloop"}
 
 # Rows of the table, in order; the first four are the default run's headline.
 SCENARIOS = {
     "schedule": "schedule N timers, float timeouts random over a minute (for loop)",
     "cancel": "cancel N pending timers in random order (for loop)",
-    "fire": "fire a backlog of N due timers (no-op callbacks)",
+    "schedule + cancel": "schedule a timer and cancel it at once, N times, nothing else "
+                         "pending (zuvloop's headline)",
+    "fire": "fire N timers that were scheduled in the future and came due while the loop "
+            "was blocked (no-op callbacks)",
     "memory": "bytes per pending timer (RSS growth; Node.js: V8 heap)",
     "schedule (bulk)": "TimerWheel.insert_many over a numpy array",
     "cancel (bulk)": "TimerWheel.cancel_many over a numpy array",
@@ -64,9 +70,8 @@ SCENARIOS = {
                          "against rloop",
     "server on rloop +1M idle": "the same with 1,000,000 timers pending",
 }
-HEADLINE = ("schedule", "cancel", "fire", "memory")
-FAMILIES = ("TimerWheel", "Window", "timercore loop", "asyncio", "uvloop", "rloop",
-            "Node.js", "heapq", "sched")
+HEADLINE = ("schedule", "cancel", "schedule + cancel", "fire", "memory")
+FAMILIES = ("TimerWheel", "Window", "timercore loop", *LOOP_PEERS, "Node.js", "heapq", "sched")
 SHORT = {"TimerWheel": "wheel", "timercore loop": "tc loop", "Node.js": "node"}
 
 
@@ -109,12 +114,12 @@ def _loop_factories(peers: set[str]) -> tuple[dict[str, Any], list[str]]:
     missing = []
     if "asyncio" in peers:
         loops["asyncio"] = asyncio.new_event_loop
-    for name in ("uvloop", "rloop"):
+    for name, how in FOREIGN_LOOPS.items():
         if name in peers:
             if _installed(name):
                 loops[name] = importlib.import_module(name).new_event_loop
             else:
-                missing.append(f"{name} (pip install 'timercore[bench]')")
+                missing.append(f"{name} ({how})")
     return loops, missing
 
 
@@ -136,6 +141,7 @@ def cases(peers: set[str]) -> tuple[list[Case], list[str]]:
         Case("schedule", "TimerWheel", "TimerWheel.insert", sc.wheel_schedule, us_per_timer=1),
         Case("schedule (bulk)", "TimerWheel", "TimerWheel.insert_many", sc.wheel_bulk_schedule),
         Case("cancel", "TimerWheel", "TimerWheel.cancel", sc.wheel_cancel, us_per_timer=3),
+        Case("schedule + cancel", "TimerWheel", "TimerWheel.cancel(insert())", sc.wheel_pair),
         Case("cancel (bulk)", "TimerWheel", "TimerWheel.cancel_many", sc.wheel_bulk_cancel),
         Case("fire", "TimerWheel", "TimerWheel.advance", sc.wheel_fire),
         Case("refresh", "TimerWheel", "TimerWheel.reschedule", sc.wheel_refresh, us_per_timer=3),
@@ -152,6 +158,8 @@ def cases(peers: set[str]) -> tuple[list[Case], list[str]]:
         Case("schedule (map, int)", "Window", "map(Window.setTimeout, ..., int)",
              sc.window_schedule_map_int),
         Case("cancel", "Window", "Window.clearTimeout", sc.window_cancel, us_per_timer=3),
+        Case("schedule + cancel", "Window", "clearTimeout(setTimeout())", sc.window_pair,
+             us_per_timer=2),
         Case("fire", "Window", "Window.run (a task + checkpoint each)", sc.window_fire,
              us_per_timer=2),
         Case("refresh", "Window", "Window.refresh", sc.window_refresh, us_per_timer=3),
@@ -181,8 +189,10 @@ def cases(peers: set[str]) -> tuple[list[Case], list[str]]:
                  us_per_timer=slow),
             Case("cancel", family, f"{api} handle.cancel()", mem(sc.loop_cancel, factory),
                  us_per_timer=slow + 1),
+            Case("schedule + cancel", family, f"{api} call_later(...).cancel()",
+                 mem(sc.loop_pair, factory), us_per_timer=slow),
             Case("fire", family, f"{api} run_forever", mem(sc.loop_fire, factory),
-                 us_per_timer=2 * slow),
+                 us_per_timer=2 * slow, fixed_s=1.2),
             Case("refresh", family, f"{api} cancel + call_later",
                  mem(sc.loop_refresh, factory), us_per_timer=2 * slow),
             Case("refresh (1 % active)", family, f"{api} cancel + call_later",
@@ -219,6 +229,8 @@ def cases(peers: set[str]) -> tuple[list[Case], list[str]]:
                          us_per_timer=3, fixed_s=0.2),
                     Case("cancel", "Node.js", "clearTimeout", _node_case("cancel"),
                          us_per_timer=3, fixed_s=0.2),
+                    Case("schedule + cancel", "Node.js", "clearTimeout(setTimeout())",
+                         _node_case("pair"), us_per_timer=2, fixed_s=0.2),
                     Case("fire", "Node.js", "timers due over 1 s", _node_case("fire"),
                          us_per_timer=2, fixed_s=1.3),
                     Case("memory", "Node.js", "setTimeout (V8 heap)",
@@ -320,7 +332,7 @@ def _in_child(fn: Callable[[], list[float]]) -> list[float]:
 # -- reporting ---------------------------------------------------------------------------------
 
 def loop_ratio(cells: dict[str, float]) -> float | None:
-    """The fastest of asyncio, uvloop and rloop over timercore's loop (> 1: ours faster)."""
+    """The fastest other loop over timercore's loop (> 1: ours faster)."""
     peers = [cells[f] for f in LOOP_PEERS if f in cells]
     ours = cells.get("timercore loop")
     return min(peers) / ours if peers and ours else None
@@ -389,10 +401,12 @@ def render(results: list[Result], console: Any) -> None:
     console.print(LEGEND)
 
 
-LEGEND = ("loop× = the fastest of asyncio, uvloop and rloop divided by timercore's loop "
+LEGEND = ("loop× = the fastest of the other loops (asyncio, uvloop, rloop, zuvloop, rsloop: "
+          "those installed) divided by timercore's loop "
           "(WheelEventLoop); node× = Node.js divided by Window. Above 1: timercore is faster "
-          "(for memory: smaller). Node.js fires timers spread over 1 s, the others over a "
-          "minute.")
+          "(for memory: smaller). fire: the loops and Node.js fire timers due over 1 s that "
+          "came due while the process was blocked; TimerWheel and Window, a minute of "
+          "virtual time.")
 
 
 def markdown(results: list[Result], n: int) -> str:
@@ -455,7 +469,7 @@ def environment() -> dict[str, Any]:
 
     import timercore
     versions = {}
-    for name in ("uvloop", "rloop"):
+    for name in FOREIGN_LOOPS:
         if _installed(name):
             versions[name] = getattr(importlib.import_module(name), "__version__", "?")
     node = shutil.which("node")

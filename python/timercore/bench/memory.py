@@ -8,13 +8,15 @@ it). Prints one number.
 from __future__ import annotations
 
 import gc
+import importlib
 import subprocess
 import sys
 from typing import Any, Callable
 
 from timercore.bench.workloads import deadlines_ms
 
-PEERS = ("wheel", "window", "heapq", "asyncio", "uvloop", "rloop", "WheelEventLoop")
+LOOPS = ("uvloop", "rloop", "zuvloop", "rsloop")     # each has new_event_loop()
+PEERS = ("wheel", "window", "heapq", "asyncio", *LOOPS, "WheelEventLoop")
 
 
 def rss() -> int:
@@ -23,12 +25,8 @@ def rss() -> int:
 
 
 def _loop(peer: str) -> Any:
-    if peer == "uvloop":
-        import uvloop
-        return uvloop.new_event_loop()
-    if peer == "rloop":
-        import rloop
-        return rloop.new_event_loop()
+    if peer in LOOPS:
+        return importlib.import_module(peer).new_event_loop()
     if peer == "WheelEventLoop":
         from timercore import aio
         return aio.new_event_loop()

@@ -44,6 +44,12 @@ function cancel() {
   return perTimer(t0, now());
 }
 
+function pair() {
+  const t0 = now();
+  for (const d of delays) clearTimeout(setTimeout(noop, d));
+  return perTimer(t0, now());
+}
+
 // Fire a backlog: N timers due at once. Node cannot move time, so deadlines spread over
 // one second (not a minute) and the process waits that second before the timing starts.
 function fire() {
@@ -70,7 +76,7 @@ function memory() {
   return bytes;
 }
 
-const scenarios = { schedule, cancel, fire, memory };
+const scenarios = { schedule, cancel, pair, fire, memory };
 Promise.resolve(scenarios[scenario]()).then((v) => {
   console.log(v);
   process.exit(0);

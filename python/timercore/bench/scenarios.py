@@ -71,6 +71,16 @@ def wheel_cancel(n: int) -> int:
     return timed(work)
 
 
+def wheel_pair(n: int) -> int:
+    w, ds = TimerWheel(), deadlines_ms(n)
+
+    def work() -> None:
+        insert, cancel = w.insert, w.cancel
+        for d in ds:
+            cancel(insert(d))
+    return timed(work)
+
+
 def wheel_bulk_cancel(n: int) -> int:
     w = TimerWheel()
     hs = w.insert_many(np.asarray(deadlines_ms(n)))
@@ -154,6 +164,17 @@ def window_cancel(n: int) -> int:
         clear = w.clearTimeout
         for i in ids:
             clear(i)
+    return timed(work)
+
+
+def window_pair(n: int) -> int:
+    _, w = _window()
+    ts = deadlines_ms(n)
+
+    def work() -> None:
+        set_timeout, clear = w.setTimeout, w.clearTimeout
+        for t in ts:
+            clear(set_timeout(noop, t))
     return timed(work)
 
 
@@ -268,9 +289,31 @@ def loop_cancel(factory: LoopFactory, n: int) -> int:
     return elapsed
 
 
-def loop_fire(factory: LoopFactory, n: int) -> int:
+def loop_pair(factory: LoopFactory, n: int) -> int:
+    """``call_later(...).cancel()`` with nothing else pending: zuvloop's headline."""
     loop = _loop(factory)
-    base = loop.time() - 2 * SPAN_MS / 1000.0     # all already due
+    delays = [d / 1000.0 for d in deadlines_ms(n)]
+
+    def work() -> None:
+        later = loop.call_later
+        for d in delays:
+            later(d, noop).cancel()
+    elapsed = timed(work)
+    loop.close()
+    return elapsed
+
+
+FIRE_SPAN_S = 1.0       # loop_fire's deadlines: 1 ms to 1 s after each call
+
+
+def loop_fire(factory: LoopFactory, n: int) -> int:
+    """Fire N timers that were scheduled in the future and became due while the loop was
+    blocked: each ``call_later`` delay is at least 1 ms (uvloop, rloop and others turn a
+    delay that rounds to 0 into ``call_soon``, which is not a timer), then the process
+    waits until all are due, then the loop runs them."""
+    loop = _loop(factory)
+    rng = np.random.default_rng(7)
+    delays = (0.001 + rng.random(n) * (FIRE_SPAN_S - 0.001)).tolist()
     fired = [0]
 
     def count() -> None:                          # stops the loop when all have fired
@@ -278,12 +321,24 @@ def loop_fire(factory: LoopFactory, n: int) -> int:
         if fired[0] == n:
             loop.stop()
 
-    for d in deadlines_ms(n):
-        loop.call_at(base + d / 1000.0, count)
+    later = loop.call_later
+    handles = [later(d, count) for d in delays]
+    assert_timers(handles)
+    end = loop.time() + FIRE_SPAN_S + 0.05
+    del handles
+    time.sleep(max(0.0, end - loop.time()))      # blocked: every timer comes due meanwhile
     elapsed = timed(loop.run_forever)
     loop.close()
     assert fired[0] == n, f"{fired[0]} of {n} timers fired"
     return elapsed
+
+
+def assert_timers(handles: list[Any]) -> None:
+    """Each handle is a timer of the loop's timer store, not a call_soon Handle on its
+    ready queue (asyncio, uvloop, rloop, zuvloop and rsloop all name the class so)."""
+    kinds = {type(h).__name__ for h in handles}
+    if not all("TimerHandle" in k for k in kinds):
+        raise AssertionError(f"not timers: {sorted(kinds)}")
 
 
 def loop_refresh(factory: LoopFactory, n: int, hot: bool = False) -> int:
