@@ -11,13 +11,8 @@ cdef class TimerHandle:
         PyObject *_cb_args           # owned tuple (NO_ARGS for none); NULL likewise
         PyObject *_ctx               # owned Context; NULL likewise
         WheelTimers _timers
-        int64_t _wheel_handle
         int _state
-
-    cdef inline void _drop(self) noexcept
-    cdef int _invoke(self) except -1
-    cdef inline void _finish(self) noexcept
-    cdef _report(self, exc)
+    # (no cdef methods: no vtable pointer; its steps are functions in the .pyx)
 
 
 cdef class WheelTimers:
