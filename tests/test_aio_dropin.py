@@ -297,4 +297,4 @@ def test_a_handle_scheduled_in_debug_mode_keeps_its_callback_for_repr(wheel_loop
     h = wheel_loop.call_later(60, _Payload().method)
     h.cancel()
     assert "cancelled" in repr(h) and "_Payload.method" in repr(h)
-    assert id(h) not in wheel_loop._wheel_timers.tracebacks
+    assert h._callback is None and h._args is None and h.get_context() is None

@@ -214,7 +214,7 @@ class WheelTimers:
     loop: Any
     debug: bool
     closed: bool
-    tracebacks: dict[int, Any]
+    debug_info: dict[int, list[Any]]
     def __new__(cls, loop: Any, *, clock: Any = None, time_fn: Callable[[], float] | None = None,
                 native_call_later: Callable[..., Any] | None = None) -> Self: ...
     def time(self) -> float: ...

@@ -16,7 +16,8 @@ from libc.string cimport memcpy, memmove
 from posix.time cimport CLOCK_MONOTONIC, clock_gettime, timespec
 
 import sys
-from asyncio import format_helpers, iscoroutine as _iscoroutine
+from asyncio import Task as _Task, format_helpers, iscoroutine as _iscoroutine
+from asyncio.events import _get_running_loop
 from asyncio.log import logger as _asyncio_logger
 from collections import deque, namedtuple
 from operator import index as _operator_index

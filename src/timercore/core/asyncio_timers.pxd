@@ -33,12 +33,13 @@ cdef class WheelTimers:
         readonly bint closed
         Py_ssize_t cancelled_in_wheel  # cancelled handles whose wheel entry is still there
         object ctx_cache             # the last context snapshot (see the module doc)
-        public dict tracebacks       # id(handle) -> source traceback (debug mode only)
+        bint slow_warned             # _fire: a timer it ran got the slow-callback warning
+        public dict debug_info       # debug mode: id(handle) -> [source traceback, repr
+                                     # kept when it ran or was cancelled, else None]
 
     cdef double now_s(self) except? -1.0
     cdef _debug_checks(self, callback, str method)
     cdef TimerHandle _schedule(self, double when, callback, tuple args, context)
-    cdef int forget_traceback(self, TimerHandle h) except -1
     cdef object _snapshot(self)
     cdef int _grow_slots(self, uint32_t slot) except -1
     cdef int _purge(self) except -1

@@ -35,7 +35,7 @@ cdef enum:
     CANCELLED = 3
     STATE_MASK = 3
     SHARED_CONTEXT = 4  # _context is a shared snapshot: run in a copy of it
-    TRACED = 8          # debug mode recorded its source traceback in WheelTimers.tracebacks
+    TRACED = 8          # scheduled in debug mode: WheelTimers.debug_info has its record
 
 
 @cython.freelist(256)
@@ -87,7 +87,8 @@ cdef class TimerHandle:
 
     @property
     def _source_traceback(self):
-        return self._timers.tracebacks.get(id(self)) if self._state & TRACED else None
+        info = self._timers.debug_info.get(id(self)) if self._state & TRACED else None
+        return info[0] if info is not None else None
 
     @cython.always_allow_keywords(False)     # METH_NOARGS: CPython's fastest method call
     def cancel(self):
@@ -110,6 +111,8 @@ cdef class TimerHandle:
 
     def __dealloc__(self):
         _drop(self)
+        if self._state & TRACED and self._timers is not None:
+            self._timers.debug_info.pop(id(self), None)
 
 
     def __repr__(self):
@@ -117,8 +120,19 @@ cdef class TimerHandle:
         if (self._state & STATE_MASK) == CANCELLED:
             info.append("cancelled")
         info.append(f"when={self._when_s}")
+        if self._state & TRACED:
+            debug = self._timers.debug_info.get(id(self))
+            if debug is not None and debug[1] is not None:
+                kept = <str>debug[1]      # ran or cancelled: the repr it had then
+                if (self._state & STATE_MASK) == CANCELLED and " cancelled " not in kept:
+                    kept = kept.replace("<TimerHandle ", "<TimerHandle cancelled ", 1)
+                return kept
         if self._cb != NULL:
             info.append(format_helpers._format_callback_source(self._callback, self._args))
+            if self._state & TRACED:
+                tb = self._source_traceback
+                if tb:
+                    info.append(f"created at {tb[-1][0]}:{tb[-1][1]}")
         return "<" + " ".join(info) + ">"
 
     def __hash__(self):
@@ -191,12 +205,21 @@ cdef int _invoke(TimerHandle self) except -1:
 
 
 cdef inline void _finish(TimerHandle self) noexcept:
-    """Ran or cancelled: drop the references; a handle scheduled in debug mode forgets
-    its source traceback and keeps them, as asyncio does, for repr."""
+    """Ran or cancelled: drop the callback, arguments and context. A handle scheduled in
+    debug mode first keeps its repr, as asyncio's cancel does, so it still says what it
+    was (and its source traceback stays)."""
     if self._state & TRACED:
-        self._timers.forget_traceback(self)
-    else:
-        _drop(self)
+        _keep_repr(self)
+    _drop(self)
+
+
+cdef void _keep_repr(TimerHandle self) noexcept:
+    info = self._timers.debug_info.get(id(self))
+    if info is not None and info[1] is None:
+        try:
+            info[1] = repr(self)
+        except Exception:       # a callback or argument whose repr raises
+            info[1] = f"<TimerHandle when={self._when_s}>"
 
 
 cdef _report(TimerHandle self, exc):
@@ -259,7 +282,7 @@ cdef class WheelTimers:
         self.native_call_later = native_call_later
         self.armed_when = INFINITY
         self.debug = bool(loop.get_debug())
-        self.tracebacks = {}
+        self.debug_info = {}
         self.wheel = TimerWheel(1.0, self.now_s() * 1000.0)
 
     def __dealloc__(self):
@@ -299,11 +322,15 @@ cdef class WheelTimers:
         return self._schedule(self.now_s() + d, callback, args, context)
 
     cdef _debug_checks(self, callback, str method):
-        # asyncio's debug checks (uvloop and rloop have none of these methods).
+        """The base loop's debug checks: asyncio's own methods; on uvloop and rloop (whose
+        checks are not reachable from Python) the same thread check as uvloop's."""
         check_thread = getattr(self.loop, "_check_thread", None)
         if check_thread is not None:
             check_thread()
             self.loop._check_callback(callback, method)
+        elif self.loop.is_running() and _get_running_loop() is not self.loop:
+            raise RuntimeError("Non-thread-safe operation invoked on an event loop other "
+                               "than the current one")
 
     cdef TimerHandle _schedule(self, double when, callback, tuple args, context):
         cdef TimerHandle h = TimerHandle.__new__(TimerHandle)
@@ -330,16 +357,12 @@ cdef class WheelTimers:
         Py_INCREF(h)
         self.slots[slot] = <PyObject *>h
         if self.debug:
-            self.tracebacks[id(h)] = format_helpers.extract_stack(sys._getframe(0))
+            self.debug_info[id(h)] = [format_helpers.extract_stack(sys._getframe(0)), None]
             h._state |= TRACED
         if self.native_call_later is not None and when + NATIVE_SLACK_S < self.armed_when \
                 and not self.in_fire:
             self._arm(when)
         return h
-
-    cdef int forget_traceback(self, TimerHandle h) except -1:
-        self.tracebacks.pop(id(h), None)
-        return 0
 
     cdef object _snapshot(self):
         """A context equal to the current one: the cached snapshot when nothing changed.
@@ -429,7 +452,8 @@ cdef class WheelTimers:
                 continue
             h._state = (h._state & ~STATE_MASK) | DONE
             if self.debug:
-                _run_debug(self.loop, h)
+                if _run_debug(self.loop, h):
+                    self.slow_warned = True
             else:
                 _invoke(h)
         self.due_pos = self.batch.len = 0
@@ -471,9 +495,12 @@ cdef class WheelTimers:
         self.native_handle = None
         self.armed_when = INFINITY
         self.in_fire = True
+        self.slow_warned = False
         try:
             self.collect_due(self.now_s())
             self.run_due()
+            if self.slow_warned:
+                _mute_outer_slow_warning(self.loop)
         finally:
             self.in_fire = False
             if not self.closed:
@@ -493,7 +520,6 @@ cdef class WheelTimers:
             self.native_handle.cancel()
         self._release_all()
         self.wheel = TimerWheel(1.0, self.wheel._w.now)
-        self.tracebacks.clear()
         self.loop = self.time_fn = self.native_call_later = self.native_handle = None
         self.ctx_cache = None
 
@@ -552,15 +578,40 @@ def selector_run_once(loop):
     t.run_due()
 
 
-cdef int _run_debug(loop, handle) except -1:
-    """asyncio's debug-mode run: the current handle, the slow-callback warning."""
+cdef bint _run_debug(loop, handle) except -1:
+    """asyncio's debug-mode run: the current handle, the slow-callback warning in
+    asyncio's words (a task's step is named by its task). True if it warned."""
     try:
         loop._current_handle = handle
         t0 = loop.time()
         handle._run()
         dt = loop.time() - t0
         if dt >= loop.slow_callback_duration:
-            _asyncio_logger.warning("Executing %s took %.3f seconds", handle, dt)
+            _asyncio_logger.warning("Executing %s took %.3f seconds", _format_handle(handle), dt)
+            return True
     finally:
         loop._current_handle = None
+    return False
+
+
+cdef str _format_handle(handle):
+    """As asyncio names a handle in its slow-callback warning."""
+    owner = getattr(getattr(handle, "_callback", None), "__self__", None)
+    if isinstance(owner, _Task):
+        return repr(owner)
+    return str(handle)
+
+
+cdef int _mute_outer_slow_warning(loop) except -1:
+    """uvloop times each native timer's callback in debug mode, so after a slow timer it
+    would warn a second time, about _fire. The one warning, naming the timer, is ours:
+    uvloop's threshold is lifted until its own check of _fire is done (a call_soon runs
+    after the timers of the iteration)."""
+    threshold = loop.slow_callback_duration
+    loop.slow_callback_duration = INFINITY
+    loop.call_soon(_set_slow_callback_duration, loop, threshold)
     return 0
+
+
+def _set_slow_callback_duration(loop, seconds):
+    loop.slow_callback_duration = seconds
