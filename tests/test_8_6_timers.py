@@ -547,3 +547,31 @@ def test_8_6_time_ends_at_2_53_ms_an_interval_there_stops_instead_of_spinning():
     assert fired == [end - 2, end - 1]
     assert key in w.active_timers and len(w.active_timers) == 2
     assert w.now() == end - 1
+
+
+@pytest.mark.parametrize("method", ["setTimeout", "setInterval"])
+@pytest.mark.parametrize("handler", [None, 42, 1.5, object(), b"code", ["code"]])
+def test_8_6_a_handler_neither_callable_nor_source_is_a_type_error(scope, method, handler):
+    # Deliberate difference: the spec stringifies any non-function; in Python that is a call
+    # where a function was meant (setTimeout(save(), 500)), so it fails at the call.
+    with pytest.raises(TypeError, match=rf"{method}\(\) handler must be a function .*"
+                                        rf"{method}\(save, \.\.\.\) rather than "
+                                        rf"{method}\(save\(\), \.\.\.\)"):
+        getattr(scope, method)(handler, 10)
+    assert len(scope.active_timers) == 0
+
+
+def test_8_6_a_str_handler_is_still_source_code(scope):
+    scope.setTimeout("ran.append(1)", 1)
+    scope._namespace()["ran"] = ran = []
+    scope.run()
+    assert ran == [1]
+
+
+@pytest.mark.parametrize("timeout", [math.inf, -math.inf])
+def test_8_6_an_infinite_timeout_warns_that_it_became_0(scope, timeout):
+    with pytest.warns(TimeoutOverflowWarning, match="not a finite number of milliseconds; "
+                                                    "WebIDL converts it to 0") as caught:
+        t = scope.setTimeout(lambda: None, timeout)
+    assert scope.active_timers[t] == 0
+    assert caught[0].filename == __file__

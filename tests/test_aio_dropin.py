@@ -193,10 +193,10 @@ def test_a_forked_child_closes_the_inherited_loop_and_runs_its_own(wheel_loop):
 
 # -- the optional I/O loops ------------------------------------------------------------------
 
-def test_a_missing_io_loop_names_the_extra(monkeypatch):
+def test_a_missing_io_loop_names_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "uvloop", None)       # import uvloop now fails
     monkeypatch.setattr(aio, "_foreign_classes", {})
-    with pytest.raises(ImportError, match=r"pip install 'timercore\[uvloop\]'"):
+    with pytest.raises(ImportError, match=r"needs uvloop: pip install uvloop$"):
         aio.new_event_loop(io="uvloop")
 
 

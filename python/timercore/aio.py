@@ -269,7 +269,7 @@ def _foreign_loop_class(io: str) -> type:
             import rloop
             base = rloop.RLoop
     except ImportError:
-        raise ImportError(f"io={io!r} needs {io}: pip install 'timercore[{io}]'") from None
+        raise ImportError(f"io={io!r} needs {io}: pip install {io}") from None
     native_call_later = base.call_later
     # uvloop's time() is CLOCK_MONOTONIC cached once per iteration in whole milliseconds,
     # so a timer set from it can run up to a millisecond before its delay has passed. The

@@ -25,7 +25,7 @@ from types import CoroutineType as _CoroutineType
 
 import numpy as np
 
-from timercore.webidl import to_long, to_unsigned_long
+from timercore.webidl import to_long, to_unsigned_long, warn_infinite
 
 cnp.import_array()
 

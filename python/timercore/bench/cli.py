@@ -38,7 +38,7 @@ FULL_TIMERS = (10_000, 100_000, 1_000_000)
 LOOP_PEERS = ("asyncio", "uvloop", "rloop", "zuvloop", "rsloop")
 DEFAULT_PEERS = (*LOOP_PEERS, "node", "heapq")
 PEERS = (*DEFAULT_PEERS, "sched")
-FOREIGN_LOOPS = {"uvloop": "pip install 'timercore[bench]'", "rloop": "pip install 'timercore[bench]'",
+FOREIGN_LOOPS = {"uvloop": "pip install uvloop", "rloop": "pip install rloop",
                  "zuvloop": "pip install zuvloop; CPython 3.14", "rsloop": "pip install rsloop"}
 
 # Rows of the table, in order; the first four are the default run's headline.
@@ -563,7 +563,7 @@ def plan(args: argparse.Namespace) -> tuple[list[int], int, list[Case], list[str
     if args.chart:
         _writable(args.chart, "--chart")
         if not _installed("matplotlib"):
-            raise UsageError("--chart needs matplotlib: pip install 'timercore[bench]'")
+            raise UsageError("--chart needs matplotlib: pip install matplotlib")
     if args.json:
         _writable(args.json, "--json")
     if args.markdown:
@@ -578,7 +578,7 @@ def run(args: argparse.Namespace) -> int:
         from rich.progress import (BarColumn, Progress, TextColumn, TimeElapsedColumn,
                                    TimeRemainingColumn)
     except ImportError:
-        print("timercore bench: needs the 'bench' extra: pip install 'timercore[bench]'",
+        print("timercore bench: needs rich: pip install rich (or '.[bench]' in timercore's source tree)",
               file=sys.stderr)
         return 2
     console = Console()

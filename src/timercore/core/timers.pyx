@@ -96,8 +96,9 @@ cdef class Timers(Microtasks):
     def setTimeout(self, handler, timeout=0, *arguments):
         """HTML §8.6 setTimeout(): run ``handler(*arguments)`` after ``timeout`` ms.
 
-        A non-callable handler is converted with ``str()`` now and run as Python source
-        in ``namespace`` when the timer fires. ``timeout=None`` is 0, as ``undefined`` is.
+        A ``str`` handler (or an object with its own ``__str__``, converted now) is run
+        as Python source in ``namespace`` when the timer fires; any other non-callable
+        handler (None, a number, ...) is a TypeError: a call where a function was meant. ``timeout=None`` is 0, as ``undefined`` is.
         An ``async def`` handler runs as an asyncio task on a hosted scope (a TypeError on
         one that is not). Returns the timer's id (int > 0).
         """
@@ -113,6 +114,8 @@ cdef class Timers(Microtasks):
         now; then the timeout, a long), then the timer initialization steps."""
         cdef bint is_string = not callable(handler)
         if is_string:
+            if not _is_source(handler):
+                _not_a_handler("setInterval" if repeat else "setTimeout", handler)
             handler = _domstring(handler)
         elif self._wake is None and is_async_function(handler):
             _no_coroutines_here("setInterval" if repeat else "setTimeout")
@@ -442,6 +445,8 @@ cdef inline int _timeout_arg(object timeout) except? -1:
     elif PyFloat_Check(timeout):
         d = PyFloat_AS_DOUBLE(timeout)
         if not isfinite(d):
+            if not isnan(d):
+                warn_infinite(d)
             return 0
         d = trunc(d)
         if -2147483648.0 <= d <= 2147483647.0:
@@ -449,6 +454,23 @@ cdef inline int _timeout_arg(object timeout) except? -1:
     elif timeout is None:
         return 0             # undefined (an omitted timeout) converts to 0
     return to_long(timeout, "timeout")
+
+
+cdef inline bint _is_source(handler):
+    """A str, or an object whose class says how it reads as source (its own __str__, as
+    JavaScript's toString): what a string handler may be. None, numbers, containers and
+    bare objects read as source only by accident."""
+    return isinstance(handler, str) or (type(handler).__str__ is not object.__str__
+                                        and not isinstance(handler, (bytes, bytearray)))
+
+
+cdef int _not_a_handler(str method, handler) except -1:
+    # The spec converts any non-function to a string of code; no Python user passes None
+    # or 42 meaning source code: it is a call where a function was meant (docs/porting-js.md).
+    raise TypeError(
+        f"{method}() handler must be a function (or a str of Python code), not "
+        f"{type(handler).__name__} {handler!r:.60}: pass the function itself, e.g. "
+        f"{method}(save, ...) rather than {method}(save(), ...)")
 
 
 cdef int _no_coroutines_here(str method) except -1:
