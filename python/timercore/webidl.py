@@ -8,6 +8,7 @@ import math
 import operator
 import os
 import sys
+from types import FrameType
 from typing import SupportsFloat, SupportsIndex, cast
 import warnings
 
@@ -25,9 +26,10 @@ def warn_at_caller(message: str, category: type[Warning] = TimeoutOverflowWarnin
     from (a script, a callback, a hosted scope), so reading the warning and
     ``warnings.filterwarnings(module=...)`` both work. (The compiled core has no Python
     frames of its own.)"""
-    level, frame = 2, sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
-        frame, level = frame.f_back, level + 1
+    level = 2
+    caller: FrameType | None = sys._getframe(1)
+    while caller is not None and caller.f_code.co_filename.startswith(_PACKAGE):
+        caller, level = caller.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)
 
 
