@@ -293,6 +293,23 @@ def test_timercore_run_loop_limit_stops_a_runaway_interval(tmp_path):
     assert "Traceback" not in r.stderr
 
 
+def test_timercore_run_virtual_time_never_spins_silently(tmp_path):
+    r = run_script(tmp_path, "setInterval(lambda: None, 1000)\n", "--virtual-time")
+    assert r.returncode == 1
+    assert r.stderr.startswith("timercore run: run_all() stopped after 1000000 timer tasks")
+    assert "--loop-limit 0 removes it" in r.stderr
+    r = subprocess.run([sys.executable, "-m", "timercore", "run", "--help"],
+                       capture_output=True, text=True, timeout=60)
+    assert "1,000,000 with --virtual-time" in " ".join(r.stdout.split())
+
+
+def test_timercore_run_loop_limit_0_is_no_limit(tmp_path):
+    r = run_script(tmp_path, "n = [0]\ndef tick():\n    n[0] += 1\n    if n[0] == 3:\n"
+                             "        clearInterval(h)\nh = setInterval(tick, 1000)\n",
+                   "--virtual-time", "--loop-limit", "0")
+    assert r.returncode == 0, r.stderr
+
+
 def test_timercore_run_help_notes_print():
     r = subprocess.run([sys.executable, "-m", "timercore", "run", "--help"],
                        capture_output=True, text=True, timeout=60)

@@ -17,6 +17,8 @@ from typing import Any
 
 from timercore.scope import LoopLimitError
 
+VIRTUAL_LOOP_LIMIT = 1_000_000   # timer tasks `timercore run --virtual-time` runs at most
+
 
 class Console:
     """``console.log`` and friends, for scripts ported from JavaScript."""
@@ -47,6 +49,10 @@ def run_script(path: str, argv: list[str], virtual_time: bool = False,
     import timercore
 
     clock = timercore.VirtualClock() if virtual_time else None
+    if loop_limit is None and virtual_time:
+        loop_limit = VIRTUAL_LOOP_LIMIT      # virtual time never pauses: never spin silently
+    elif loop_limit == 0:
+        loop_limit = None
     with open(path, "rb") as f:
         code = compile(f.read(), path, "exec")
     window = timercore.Window(clock=clock)
@@ -88,8 +94,10 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--virtual-time", action="store_true",
                      help="run on a VirtualClock: time jumps from timer to timer")
     run.add_argument("--loop-limit", type=int, default=None, metavar="N",
-                     help="stop with an error after N timer tasks (an interval that is never "
-                          "cleared would otherwise run forever; default: no limit)")
+                     help="stop with an error after N timer tasks: an interval that is never "
+                          "cleared would otherwise run forever (default: no limit on a real "
+                          f"clock; {VIRTUAL_LOOP_LIMIT:,} with --virtual-time, where time "
+                          "jumps and such a script would spin without a pause; 0: no limit)")
     run.add_argument("script")
     run.add_argument("args", nargs=argparse.REMAINDER)
     bench = sub.add_parser("bench", help="compare timercore with asyncio, heapq and others")
@@ -111,7 +119,8 @@ def _run_command(args: argparse.Namespace) -> int:
     try:
         return run_script(args.script, args.args, args.virtual_time, args.loop_limit)
     except LoopLimitError as e:
-        print(f"timercore run: {e}", file=sys.stderr)
+        print(f"timercore run: {e}\n(an interval that is never cleared? --loop-limit N "
+              "raises the limit, --loop-limit 0 removes it)", file=sys.stderr)
         return 1
     except FileNotFoundError as e:
         if e.filename != args.script:
