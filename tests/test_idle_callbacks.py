@@ -279,3 +279,20 @@ def test_ric_cancel_of_a_handle_never_issued_is_ignored(scope, handle):
     scope.cancelIdleCallback(handle)
     scope.run()
     assert ran == [1]
+
+
+def test_close_drops_queued_idle_callbacks(scope):
+    # close() ran the timers' close only: the idle queue kept its callbacks, and run()
+    # still had idle work to wait for.
+    import weakref
+
+    class Callback:
+        def __call__(self, deadline):
+            ran.append(deadline)
+    ran, callback = [], Callback()
+    ref = weakref.ref(callback)
+    scope.requestIdleCallback(callback, {"timeout": 100})
+    del callback
+    scope.close()
+    assert ref() is None and not scope._waits()
+    assert ran == []

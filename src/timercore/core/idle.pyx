@@ -24,6 +24,14 @@ cdef class IdleCallbacks(NodeTimers):
     def __dealloc__(self):
         PyMem_Free(self._idle_handles)
 
+    def close(self):
+        """Close the timers, then drop every queued idle callback (none runs after close;
+        their timeouts went with the map of active timers)."""
+        Timers.close(self)
+        self._idle_callbacks = []
+        self._idle_timeouts = {}
+        self._idle_head = self._idle_split = self._idle_live = 0
+
     def requestIdleCallback(self, callback, options=None, *, timeout=None):
         """W3C requestIdleCallback: queue ``callback(deadline)`` for the next idle period;
         returns its handle (1, 2, ... for the scope's lifetime). ``options`` may be
