@@ -61,3 +61,11 @@ def test_examples_pass_mypy_strict(doc_blocks, tmp_path):
     finally:
         del os.environ["MYPYPATH"]
     assert status == 0, out + err
+
+
+def test_the_dev_groups_test_part_is_the_test_extra():
+    # README's "Developing" installs the group; CI installs the extra: the same packages,
+    # so no integration test skips in one and runs in the other.
+    import tomllib
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert meta["dependency-groups"]["test"] == meta["project"]["optional-dependencies"]["test"]
