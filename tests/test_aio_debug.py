@@ -7,7 +7,6 @@ import contextvars
 import logging
 import re
 import sys
-import threading
 import weakref
 
 import pytest
@@ -44,7 +43,9 @@ def test_a_finished_handle_holds_nothing_and_still_says_what_it_was(wheel_loop, 
     h = wheel_loop.call_later(0 if outcome == "ran" else 60, payload.method, arg, context=ctx)
     del payload, arg, ctx
     if outcome == "ran":
-        wheel_loop.run_until_complete(asyncio.sleep(0.01))
+        done = wheel_loop.create_future()
+        wheel_loop.call_later(0, done.set_result, None)      # runs after h (FIFO ties)
+        wheel_loop.run_until_complete(done)
     else:
         h.cancel()
     assert [r() for r in refs] == [None, None, None]      # no garbage collection needed
@@ -68,11 +69,8 @@ def test_debug_mode_checks_the_thread_as_asyncio_and_uvloop_do(debug_loop, varia
             except RuntimeError as e:
                 errors.append(str(e))
 
-    async def main():
-        t = threading.Thread(target=from_another_thread)
-        t.start()
-        while t.is_alive():
-            await asyncio.sleep(0.001)
+    async def main():                      # the loop runs while the other thread calls
+        await loop.run_in_executor(None, from_another_thread)
     loop.run_until_complete(main())
     assert errors == ["Non-thread-safe operation invoked on an event loop other than the "
                       "current one"] * 2
@@ -96,7 +94,9 @@ def test_one_slow_timer_warning_in_the_base_loops_words(debug_loop, caplog, base
 
         async def main():
             loop.call_later(0.001, Payload().method)
-            await asyncio.sleep(0.02)
+            done = loop.create_future()
+            loop.call_later(0.001, done.set_result, None)    # due with it, runs after it
+            await done
         return [m for m in slow_warnings(loop, caplog, main()) if "Payload.method" in m]
 
     want, got = timer_warnings(base), timer_warnings(ours)

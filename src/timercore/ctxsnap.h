@@ -55,12 +55,7 @@ static inline int tc_ctx_entered(PyObject *snapshot) {
 /* 1 if a callback can run in `snapshot` itself (tc_ctx_save + enter ... exit +
  * tc_ctx_restore), 0 if it must run in a copy (another interpreter, or already entered). */
 static inline int tc_ctx_can_share(PyObject *snapshot) {
-#if TC_CTX_FAST
-    return !((tc_context *)snapshot)->ctx_entered;
-#else
-    (void)snapshot;
-    return 0;
-#endif
+    return TC_CTX_FAST && !tc_ctx_entered(snapshot);
 }
 
 /* A new reference to the snapshot's variables, for tc_ctx_restore. */
