@@ -13,7 +13,7 @@ import textwrap
 import pytest
 
 import timercore
-from timercore import aio
+from timercore import _core, aio
 
 
 RLOOP_HANDLER_BUG = "rloop 0.5 calls a custom exception handler with one argument, not two"
@@ -77,6 +77,50 @@ def test_cancel_leaves_no_garbage_in_the_wheel():
     for h in hs:
         h.cancel()
     assert loop.pending_timers() == 0
+    loop.close()
+
+
+@pytest.mark.skipif(not _core.HANDLES_LINE_ALIGNED, reason="a sanitizer build: pymalloc")
+def test_each_handle_sits_in_one_cache_line():
+    # A random-order cancel or fire misses once per handle, not twice (linepool.h).
+    loop = aio.new_event_loop()
+    hs = [loop.call_later(100, lambda: None) for _ in range(10_000)]
+    assert {id(h) % 64 for h in hs} == {0}
+    assert all(h.__sizeof__() <= 64 for h in hs[:10])
+    loop.close()
+
+
+@pytest.mark.skipif(not _core.HANDLES_LINE_ALIGNED, reason="a sanitizer build: pymalloc")
+def test_handle_memory_goes_back_to_the_system_when_the_handles_go():
+    gc.collect()
+    before = _core._linepool_chunks()
+    loop = aio.new_event_loop()
+    hs = [loop.call_later(100, lambda: None) for _ in range(100_000)]   # 25 chunks
+    assert _core._linepool_chunks() >= before + 20
+    for h in hs:
+        h.cancel()
+    loop.close()
+    del hs
+    gc.collect()
+    # Left: the one empty chunk kept for reuse, and the chunk holding the 256 handles
+    # Cython's freelist keeps (the first freed).
+    assert _core._linepool_chunks() <= before + 2
+
+
+def test_a_failed_handle_allocation_raises_and_loses_nothing():
+    loop = aio.new_event_loop()
+    fired, scheduled = [], 0
+    _core._fail_allocation_after(0)        # the next allocation of the C core fails
+    try:
+        with pytest.raises(MemoryError):
+            for i in range(10_000):        # more than a chunk of handles
+                loop.call_later(0.001 * (i % 7), fired.append, i)
+                scheduled += 1
+    finally:
+        _core._fail_allocation_after(-1)
+    loop.call_later(0.01, loop.stop)
+    loop.run_forever()
+    assert sorted(fired) == list(range(scheduled))
     loop.close()
 
 

@@ -3,8 +3,8 @@
 #
 # One ``WheelTimers`` per loop. The loop's ``call_at`` / ``call_later`` *are* its bound
 # methods (set on the loop instance), so no Python frame of timercore's runs between the
-# caller and the wheel. A pending timer costs one ``TimerHandle`` (64 bytes, not tracked by
-# the garbage collector), one pointer in ``slots`` and one 32-byte wheel entry.
+# caller and the wheel. A pending timer costs one ``TimerHandle`` (64 bytes, one cache line,
+# not tracked by the garbage collector), one pointer in ``slots`` and one 32-byte wheel entry.
 #
 # Contexts: asyncio gives every handle its own copy of the current context. Copies made in
 # a row from an unchanged context are equal, so a handle scheduled without ``context=``
@@ -90,6 +90,7 @@ cdef class TimerHandle:
         info = self._timers.debug_info.get(id(self)) if self._state & TRACED else None
         return info[0] if info is not None else None
 
+    @cython.binding(False)                   # a plain method descriptor, called as
     @cython.always_allow_keywords(False)     # METH_NOARGS: CPython's fastest method call
     def cancel(self):
         """Cancel the call: O(1); the handle is marked, its wheel entry goes later (see
@@ -152,6 +153,16 @@ cdef class TimerHandle:
 
     def __eq__(self, other):
         return self is other
+
+
+# Each handle in one cache line of its own (linepool.h): pymalloc's 64-byte blocks straddle
+# two, and a random-order cancel or fire then misses twice.
+HANDLES_LINE_ALIGNED = bool(tc_linepool_install(TimerHandle))
+
+
+def _linepool_chunks():
+    """Tests: the 256 KiB chunks of handle memory mapped now (linepool.h)."""
+    return tc_linepool_chunks
 
 
 # The handle's own steps, as functions rather than cdef methods: a final class with no

@@ -1,4 +1,5 @@
-# The C core's declarations (wheel.h, lateness.h, idmap.h, faults.h, ctxsnap.h), once.
+# The C core's declarations (wheel.h, lateness.h, idmap.h, faults.h, linepool.h, ctxsnap.h),
+# once.
 
 
 cdef extern from "lateness.h" nogil:
@@ -88,6 +89,11 @@ cdef extern from "faults.h":
 
 cdef extern from "grow.h" nogil:
     size_t tc_grow_cap(size_t cap, size_t need, size_t first, size_t max_items)
+
+
+cdef extern from "linepool.h":
+    Py_ssize_t tc_linepool_chunks     # chunks mapped (tests)
+    int tc_linepool_install(type t) except -1
 
 
 cdef extern from "ctxsnap.h":
