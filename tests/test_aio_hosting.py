@@ -97,6 +97,49 @@ def test_hosted_scope_reports_errors_and_goes_on():
     assert [type(e) for e in errors] == [ZeroDivisionError] and log == ["after"]
 
 
+def test_a_virtual_time_loop_and_its_hosted_scope_share_one_clock_in_one_order():
+    # The loop moves the shared VirtualClock: the scope's timer at 5 s must not carry the
+    # clock past a coroutine's 1 s sleep.
+    from timercore import aio
+    clock = VirtualClock()
+
+    async def main():
+        w = Window(clock=clock, loop=asyncio.get_running_loop())
+        log = []
+        w.setTimeout(lambda: log.append(("scope", clock.now())), 5_000)
+        w.setTimeout(lambda: log.append(("scope", clock.now())), 10)
+        w.setTimeout(lambda: log.append(("scope", clock.now())), 100)   # 0.01 + 0.09 s
+        await asyncio.sleep(1)
+        log.append(("coroutine", clock.now()))
+        await asyncio.sleep(10)
+        log.append(("coroutine", clock.now()))
+        await w.run_async()
+        return log
+
+    assert aio.run(main(), clock=clock) == [
+        ("scope", 10.0), ("scope", 100.0), ("coroutine", 1000.0), ("scope", 5000.0),
+        ("coroutine", 11000.0)]
+
+
+def test_run_async_loop_limit_stops_a_runaway_interval_then_the_scope_goes_on():
+    from timercore import LoopLimitError
+
+    async def main():
+        w = Window(clock=VirtualClock(), loop=asyncio.get_running_loop())
+        ticks = []
+        handle = w.setInterval(lambda: ticks.append(w.now()), 10)
+        with pytest.raises(LoopLimitError, match="stopped after 5 timer tasks") as info:
+            await w.run_async(loop_limit=5)
+        assert info.value.active == [handle]
+        assert len(ticks) == 5
+        w.clearInterval(handle)
+        await w.run_async()
+        with pytest.raises(ValueError, match="loop_limit must be a positive int"):
+            await w.run_async(loop_limit=0)
+
+    asyncio.run(main())
+
+
 def test_run_on_a_hosted_scope_is_a_clear_error_and_run_async_needs_a_host():
     async def main():
         w = Window(clock=VirtualClock(), loop=asyncio.get_running_loop())

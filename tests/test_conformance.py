@@ -228,6 +228,35 @@ def test_async_function_handler_needs_a_hosted_scope():
         w.setTimeout(later, 10)
     with pytest.raises(TypeError, match="hosted on asyncio"):
         w.setInterval(later, 10)
+    with pytest.raises(TypeError, match=r"queueMicrotask\(\) got an async function"):
+        w.queueMicrotask(later)
+    with pytest.raises(TypeError, match=r"requestIdleCallback\(\) got an async function"):
+        w.requestIdleCallback(later)
+    assert not w._waits()                 # nothing was queued
+
+
+def test_async_microtask_and_idle_callback_run_as_tasks_on_a_hosted_scope():
+    async def main():
+        w = Window(clock=VirtualClock(), loop=asyncio.get_running_loop())
+        log, errors = [], []
+        w.addEventListener("error", lambda e: (errors.append(e.error), e.preventDefault()))
+
+        async def micro():
+            await asyncio.sleep(0)
+            log.append("microtask")
+
+        async def idle(deadline):
+            log.append(("idle", deadline.didTimeout))
+            raise KeyError("reported")
+
+        w.queueMicrotask(micro)
+        w.requestIdleCallback(idle)
+        await w.run_async()              # waits for the handlers' tasks too
+        return log, errors
+
+    log, errors = asyncio.run(main())
+    assert sorted(map(str, log)) == ["('idle', False)", "microtask"]
+    assert len(errors) == 1 and isinstance(errors[0], KeyError)
 
 
 def test_async_function_handler_runs_as_a_task_on_a_hosted_scope():
@@ -289,14 +318,14 @@ def test_timercore_run_loop_limit_stops_a_runaway_interval(tmp_path):
     r = run_script(tmp_path, "setInterval(lambda: None, 1000)\n", "--virtual-time",
                    "--loop-limit", "100")
     assert r.returncode == 1
-    assert r.stderr.startswith("timercore run: run_all() stopped after 100 timer tasks")
+    assert r.stderr.startswith("timercore run: the loop stopped after 100 timer tasks")
     assert "Traceback" not in r.stderr
 
 
 def test_timercore_run_virtual_time_never_spins_silently(tmp_path):
     r = run_script(tmp_path, "setInterval(lambda: None, 1000)\n", "--virtual-time")
     assert r.returncode == 1
-    assert r.stderr.startswith("timercore run: run_all() stopped after 1000000 timer tasks")
+    assert r.stderr.startswith("timercore run: the loop stopped after 1000000 timer tasks")
     assert "--loop-limit 0 removes it" in r.stderr
     r = subprocess.run([sys.executable, "-m", "timercore", "run", "--help"],
                        capture_output=True, text=True, timeout=60)

@@ -23,7 +23,7 @@ import sys
 import warnings
 from typing import TYPE_CHECKING, Any, Callable, Coroutine, TypeVar, TypeVarTuple, Unpack
 
-from timercore._core import TimerHandle, WheelTimers, selector_run_once
+from timercore._core import TaskLimitReached, TimerHandle, WheelTimers, selector_run_once
 
 _T = TypeVar("_T")
 _Ts = TypeVarTuple("_Ts")
@@ -45,6 +45,10 @@ class AsyncioHost:
         self._in_turn = False
         self._paused = 0
         self._waiters: list[asyncio.Future[None]] = []
+        # A virtual-time WheelEventLoop on the scope's own VirtualClock moves that clock
+        # itself, from timer to timer, the scope's wake-ups and the loop's own timers
+        # (asyncio.sleep, ...) in one order: the scope then never jumps it.
+        self._loop_moves_clock = getattr(loop, "_virtual", None) is scope.clock
         scope._set_host(self._wake)
         self._wake()
 
@@ -64,6 +68,8 @@ class AsyncioHost:
         did_work = True
         try:
             did_work = self.scope._host_turn(self._loop_is_idle())
+        except TaskLimitReached as exc:      # run_async(loop_limit=...) ran out: it raises
+            self._finish_waiters(exc)
         finally:
             self._in_turn = False
             self._rearm(did_work)
@@ -93,7 +99,7 @@ class AsyncioHost:
             scope._set_armed(math.inf)
             return
         scope._set_armed(wake)
-        if scope.clock.is_virtual:
+        if scope.clock.is_virtual and not self._loop_moves_clock:
             # Virtual time on a real loop: nothing else can make time pass, so jump, but
             # only once asyncio has nothing ready (coroutines woken by the last turn run
             # first, at the time they were woken).
@@ -103,12 +109,23 @@ class AsyncioHost:
             if self._soon is None:
                 self._soon = self.loop.call_soon(self._turn)
             return
-        when = self.loop.time() + max(0.0, wake - scope.now()) / 1000.0
+        if self._loop_moves_clock:
+            # Loop time is the clock's time in seconds: arm at a `when` the loop's jump
+            # (when * 1000 ms) does not round below the wake-up, or no time would pass.
+            when = wake / 1000.0
+            while when * 1000.0 < wake:
+                when = math.nextafter(when, math.inf)
+        else:
+            when = self.loop.time() + max(0.0, wake - scope.now()) / 1000.0
         if self._timer is not None and not self._timer.cancelled() and \
                 abs(self._timer.when() - when) < 1e-6:
             return
         self._cancel_timer()
-        self._timer = self.loop.call_at(when, self._turn)
+        self._timer = self.loop.call_at(when, self._timer_fired)
+
+    def _timer_fired(self) -> None:
+        self._timer = None          # not armed any more: _rearm must arm again
+        self._turn()
 
     def _cancel_timer(self) -> None:
         if self._timer is not None:
@@ -127,11 +144,14 @@ class AsyncioHost:
 
     # -- waiting and pausing ---------------------------------------------------------------
 
-    def _finish_waiters(self) -> None:
+    def _finish_waiters(self, exc: BaseException | None = None) -> None:
         waiters, self._waiters = self._waiters, []
         for f in waiters:
             if not f.done():
-                f.set_result(None)
+                if exc is None:
+                    f.set_result(None)
+                else:
+                    f.set_exception(exc)
 
     async def run_async(self) -> None:
         """Wait until nothing is pending in the scope."""

@@ -5,12 +5,17 @@ whose timers run on that wheel.
     timercore bench [...]               compare timercore with asyncio, uvloop, rloop, heapq
                                         (the default run takes about a minute)
     timercore run SCRIPT.py [args...]   run a script with the Window API as globals, then
-                                        run the event loop until nothing is pending
+                                        the event loop (asyncio; async handlers and
+                                        top-level await work) until nothing is pending
 """
 from __future__ import annotations
 
 import argparse
+import ast
+import asyncio
 import builtins
+import importlib.util
+import inspect
 import os
 import sys
 from typing import Any
@@ -39,14 +44,20 @@ PRINT_NOTE = ("print(...) with arguments prints them, as console.log does; print
 
 
 def run_script(path: str, argv: list[str], virtual_time: bool = False,
-               loop_limit: int | None = None) -> int:
-    """Run ``path`` as __main__ in a Window's global namespace, then the loop (with
-    ``loop_limit``: run_all(loop_limit), which raises LoopLimitError past it).
+               loop_limit: int | None = None, io: str = "asyncio") -> int:
+    """Run ``path`` as __main__ in a Window's global namespace, the Window hosted on a
+    timercore asyncio loop (``io``: "asyncio", "uvloop" or "rloop"), then run the loop
+    until nothing is pending: the scope's timers, tasks and microtasks, the tasks of its
+    ``async def`` handlers, and any other asyncio task the script started. As in Node.js,
+    the top level runs first, then the loop; a script with a top-level ``await`` runs as
+    the loop's first task instead. ``loop_limit``: raise LoopLimitError after that many
+    timer tasks (0: none; --virtual-time defaults to VIRTUAL_LOOP_LIMIT).
 
-    Returns 0, or 1 if an error event went unhandled (its traceback went to stderr).
+    Returns 0, or 1 if an error went unhandled (its traceback went to stderr).
     ``sys.exit`` in the script or a callback exits with its code (SystemExit propagates).
     """
     import timercore
+    from timercore import aio
 
     clock = timercore.VirtualClock() if virtual_time else None
     if loop_limit is None and virtual_time:
@@ -54,10 +65,33 @@ def run_script(path: str, argv: list[str], virtual_time: bool = False,
     elif loop_limit == 0:
         loop_limit = None
     with open(path, "rb") as f:
-        code = compile(f.read(), path, "exec")
-    window = timercore.Window(clock=clock)
-    # The script's globals are the Window's namespace, so string handlers see its names.
-    globals_ = window._namespace()
+        code = compile(f.read(), path, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
+                       dont_inherit=True)
+    with asyncio.Runner(loop_factory=lambda: aio.new_event_loop(clock=clock, io=io)) as runner:
+        loop = runner.get_loop()
+        window = timercore.Window(clock=clock, loop=loop)
+        globals_ = _script_globals(window, path)
+        sys.argv = [path, *argv]
+        sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+        asyncio.set_event_loop(loop)     # asyncio.get_event_loop() at the top level: this one
+        try:
+            if code.co_flags & inspect.CO_COROUTINE:        # a top-level await
+                runner.run(_top_level_async(window, code, globals_))
+            else:
+                try:
+                    exec(code, globals_)
+                except Exception as exc:
+                    window.report_exception(_from_script(exc))
+            runner.run(_until_nothing_pending(window, loop_limit))
+        finally:
+            asyncio.set_event_loop(None)
+    return 1 if window.unhandled_errors else 0
+
+
+def _script_globals(window: Any, path: str) -> dict[str, Any]:
+    """The script's globals: the Window's namespace (so string handlers see its names),
+    console, and a print that logs with arguments and is window.print() without."""
+    globals_: dict[str, Any] = window._namespace()
     web_print = window.print
 
     def print(*args: object, **kwargs: Any) -> None:
@@ -69,18 +103,33 @@ def run_script(path: str, argv: list[str], virtual_time: bool = False,
 
     globals_.update(__name__="__main__", __file__=path, __builtins__=builtins,
                     console=Console(), print=print)
-    sys.argv = [path, *argv]
-    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+    return globals_
+
+
+async def _top_level_async(window: Any, code: Any, globals_: dict[str, Any]) -> None:
     try:
-        # The script's top level is the first task: its exceptions are reported, not fatal.
-        exec(code, globals_)
+        await eval(code, globals_)
     except Exception as exc:
-        window.report_exception(exc)
-    if loop_limit is None:
-        window.run()
-    else:
-        window.run_all(loop_limit=loop_limit)
-    return 1 if window.unhandled_errors else 0
+        window.report_exception(_from_script(exc))
+
+
+async def _until_nothing_pending(window: Any, loop_limit: int | None) -> None:
+    me = asyncio.current_task()
+    while True:
+        await window.run_async(loop_limit=loop_limit)
+        others = [t for t in asyncio.all_tasks() if t is not me]
+        if not others:
+            return
+        await asyncio.wait(others)
+
+
+def _from_script(exc: BaseException) -> BaseException:
+    """The script's top-level error, its traceback starting at the script's own frames
+    (this module's frames, which only ran the script, are left out)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+        tb = tb.tb_next
+    return exc.with_traceback(tb) if tb is not None else exc
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,6 +147,10 @@ def main(argv: list[str] | None = None) -> int:
                           "cleared would otherwise run forever (default: no limit on a real "
                           f"clock; {VIRTUAL_LOOP_LIMIT:,} with --virtual-time, where time "
                           "jumps and such a script would spin without a pause; 0: no limit)")
+    run.add_argument("--io", choices=("asyncio", "uvloop", "rloop"), default="asyncio",
+                     help="the I/O of the asyncio loop the script runs on (timercore's "
+                          "timers on each; default: asyncio; uvloop and rloop need those "
+                          "packages; --virtual-time needs asyncio)")
     run.add_argument("script")
     run.add_argument("args", nargs=argparse.REMAINDER)
     bench = sub.add_parser("bench", help="compare timercore with asyncio, heapq and others")
@@ -117,7 +170,16 @@ def main(argv: list[str] | None = None) -> int:
 def _run_command(args: argparse.Namespace) -> int:
     """`timercore run`: a script that cannot start is one clear line, status 2."""
     try:
-        return run_script(args.script, args.args, args.virtual_time, args.loop_limit)
+        if args.virtual_time and args.io != "asyncio":
+            print(f"timercore run: --virtual-time needs --io asyncio, not {args.io}",
+                  file=sys.stderr)
+            return 2
+        if args.io != "asyncio" and importlib.util.find_spec(args.io) is None:
+            print(f"timercore run: --io {args.io} needs {args.io}: pip install {args.io}",
+                  file=sys.stderr)
+            return 2
+        return run_script(args.script, args.args, args.virtual_time, args.loop_limit,
+                          args.io)
     except LoopLimitError as e:
         print(f"timercore run: {e}\n(an interval that is never cleared? --loop-limit N "
               "raises the limit, --loop-limit 0 removes it)", file=sys.stderr)

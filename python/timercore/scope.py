@@ -82,11 +82,26 @@ class GlobalScope(Introspection):
 
     # -- hosted on asyncio (timercore.aio) ---------------------------------------------
 
-    async def run_async(self) -> None:
-        """On a scope hosted on asyncio: wait until nothing is pending."""
+    async def run_async(self, loop_limit: int | None = None) -> None:
+        """On a scope hosted on asyncio: wait until nothing is pending, the tasks of its
+        ``async def`` handlers included. With ``loop_limit``, raise LoopLimitError once
+        more than that many timer tasks have run meanwhile (as run_all does)."""
         if self._host is None:
             raise RuntimeError("run_async() needs a scope hosted on asyncio (loop=...)")
-        await self._host.run_async()
+        if loop_limit is not None:
+            _check_loop_limit(loop_limit)
+            self._set_task_limit(self.timer_tasks_run + loop_limit)
+        try:
+            while True:
+                await self._host.run_async()
+                if not self._coroutines:
+                    break
+                await asyncio.wait(list(self._coroutines))
+        except TaskLimitReached:
+            raise LoopLimitError(loop_limit or 0, list(self.active_timers)) from None
+        finally:
+            if loop_limit is not None:
+                self._set_task_limit(-1)
 
     def _host_turn(self, loop_idle: bool) -> bool:
         """One turn of the loop, driven by the asyncio host. True if anything ran."""
@@ -128,8 +143,7 @@ class GlobalScope(Introspection):
         """Run until no timer is pending, like run(), but raise LoopLimitError (naming
         the timers still active) once more than ``loop_limit`` timer tasks have run, so
         a runaway interval fails a test instead of spinning forever."""
-        if not isinstance(loop_limit, int) or loop_limit < 1:
-            raise ValueError(f"loop_limit must be a positive int, got {loop_limit!r}")
+        _check_loop_limit(loop_limit)
         self._set_task_limit(self.timer_tasks_run + loop_limit)
         try:
             while self._next_active_expiry() is not None and not self.closed:
@@ -188,11 +202,16 @@ class GlobalScope(Introspection):
             self._sleep_until_woken(delay / 1000.0)
 
 
+def _check_loop_limit(loop_limit: object) -> None:
+    if not isinstance(loop_limit, int) or isinstance(loop_limit, bool) or loop_limit < 1:
+        raise ValueError(f"loop_limit must be a positive int, got {loop_limit!r}")
+
+
 class LoopLimitError(RuntimeError):
     """run_all() ran more timer tasks than its loop_limit: a timer keeps re-arming."""
 
     def __init__(self, loop_limit: int, active: list[object]) -> None:
-        super().__init__(f"run_all() stopped after {loop_limit} timer tasks; still active: "
+        super().__init__(f"the loop stopped after {loop_limit} timer tasks; still active: "
                          f"{active[:10]!r}{' ...' if len(active) > 10 else ''}")
         self.loop_limit = loop_limit
         self.active = active

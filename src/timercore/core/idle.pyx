@@ -40,6 +40,7 @@ cdef class IdleCallbacks(NodeTimers):
         cdef unsigned long ms = 0
         if not callable(callback):
             raise TypeError(f"callback must be callable, not {type(callback).__name__}")
+        check_async_hosted(self, callback, "requestIdleCallback")
         if options is not None:
             if timeout is not None:
                 raise TypeError("give the timeout either in options or as timeout=, not both")
@@ -197,7 +198,7 @@ cdef class IdleCallbacks(NodeTimers):
                 key = self._idle_timeouts.pop(handle, None)
                 if key is not None:
                     self._cancel_run_steps(key)
-            call_reported(self, callback, (_new_deadline(self, cap, False),))
+            call_handler(self, callback, (_new_deadline(self, cap, False),))
             if self._microtasks:
                 self._checkpoint()
 

@@ -17,6 +17,26 @@ cdef inline object call_reported(ScopeState scope, object callback, tuple args):
     return result
 
 
+cdef inline int call_handler(ScopeState scope, object callback, tuple args) except -1:
+    """call_reported for a handler that may be an ``async def``: its coroutine runs as an
+    asyncio task of the hosting loop (the scope's _run_coroutine), its exception reported
+    like a callback's."""
+    result = call_reported(scope, callback, args)
+    if result is not None and (type(result) is _CoroutineType or _iscoroutine(result)):
+        call_reported(scope, scope._run_coroutine, (result,))
+    return 0
+
+
+cdef int check_async_hosted(ScopeState scope, object callback, str method) except -1:
+    """An ``async def`` handler needs a loop to run its coroutine: a TypeError at once on a
+    scope that is not hosted on asyncio, rather than a coroutine never awaited later."""
+    if scope._wake is None and is_async_function(callback):
+        raise TypeError(f"{method}() got an async function: its coroutine can only run on "
+                        "a scope hosted on asyncio (Window(loop=asyncio.get_running_loop()), "
+                        "or `timercore run`); or schedule a plain function that starts it")
+    return 0
+
+
 cdef int report_raised(ScopeState scope) except -1:
     """A callback raised (the exception is set): report an Exception, re-raise others."""
     try:
@@ -37,6 +57,7 @@ cdef class Microtasks(ScopeState):
         """HTML §8.7: run ``callback()`` after the current task, before the next one."""
         if not callable(callback):
             raise TypeError(f"callback must be callable, not {type(callback).__name__}")
+        check_async_hosted(self, callback, "queueMicrotask")
         ScopeState._check_open(self)
         self._microtasks.append(callback)
         if self._wake is not None:
@@ -52,7 +73,7 @@ cdef class Microtasks(ScopeState):
         self._current_nesting = 0
         try:
             while self._microtasks:
-                call_reported(self, self._microtasks.popleft(), NO_ARGS)
+                call_handler(self, self._microtasks.popleft(), NO_ARGS)
         finally:
             self._in_checkpoint = False
         return 0

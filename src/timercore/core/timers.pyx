@@ -117,8 +117,8 @@ cdef class Timers(Microtasks):
             if not _is_source(handler):
                 _not_a_handler("setInterval" if repeat else "setTimeout", handler)
             handler = _domstring(handler)
-        elif self._wake is None and is_async_function(handler):
-            _no_coroutines_here("setInterval" if repeat else "setTimeout")
+        else:
+            check_async_hosted(self, handler, "setInterval" if repeat else "setTimeout")
         return self._init_timer(handler, is_string, _timeout_arg(timeout), arguments, repeat)
 
     def clearTimeout(self, id=0):
@@ -246,9 +246,7 @@ cdef class Timers(Microtasks):
                     self._slots[slot].flags &= ~F_LIVE
                     tc_idmap_del(&self._ids, id)
             else:
-                result = call_reported(self, handler, args)
-                if result is not None and _is_coroutine(result):
-                    call_reported(self, self._run_coroutine, (result,))  # an async def
+                call_handler(self, handler, args)
         finally:
             if not self._closed:
                 if not self._slots[slot].flags & F_LIVE:
@@ -422,10 +420,6 @@ cdef class Timers(Microtasks):
 # WebIDL conversions happen in argument order, before the algorithm runs: the handler
 # (a callable, or else a DOMString right now), then the timeout as a long.
 
-cdef inline bint _is_coroutine(object value):
-    return type(value) is _CoroutineType or _iscoroutine(value)
-
-
 cdef inline str _domstring(object handler):
     return handler if type(handler) is str else str(handler)
 
@@ -471,10 +465,4 @@ cdef int _not_a_handler(str method, handler) except -1:
         f"{method}() handler must be a function (or a str of Python code), not "
         f"{type(handler).__name__} {handler!r:.60}: pass the function itself, e.g. "
         f"{method}(save, ...) rather than {method}(save(), ...)")
-
-
-cdef int _no_coroutines_here(str method) except -1:
-    raise TypeError(f"{method}() got an async function: its coroutine can only run on a "
-                    "scope hosted on asyncio (Window(loop=asyncio.get_running_loop())); "
-                    "or schedule a plain function that starts it")
 
