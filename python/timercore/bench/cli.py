@@ -382,23 +382,29 @@ def render(results: list[Result], console: Any) -> None:
         table.add_column("scenario", max_width=14, overflow="fold")
         for f in cols:
             table.add_column(SHORT.get(f, f), justify="right", no_wrap=True)
-        show_loop = any(loop_ratio(cells[s]) for s in rows)
-        show_node = any(node_ratio(cells[s]) for s in rows)
-        if show_loop:
-            table.add_column("loop×", justify="right", no_wrap=True)
-        if show_node:
-            table.add_column("node×", justify="right", no_wrap=True)
+        ratios = _ratio_columns(rows, cells)
+        for name in ratios:
+            table.add_column(name, justify="right", no_wrap=True)
         for s in rows:
-            line = [s] + [_figure(cells[s][f]) if f in cells[s] else "" for f in cols]
-            if show_loop:
-                ratio = loop_ratio(cells[s])
-                line.append(f"{ratio:.1f}×" if ratio else "")
-            if show_node:
-                ratio = node_ratio(cells[s])
-                line.append(f"{ratio:.1f}×" if ratio else "")
-            table.add_row(*line)
+            table.add_row(*_row(s, cols, cells, ratios))
         console.print(table)
     console.print(LEGEND)
+
+
+def _ratio_columns(rows: list[str], cells: dict[str, dict[str, float]]
+                   ) -> dict[str, Callable[[dict[str, float]], float | None]]:
+    """The ratio columns some row has a figure for (node× only where Node.js ran)."""
+    return {name: fn for name, fn in (("loop×", loop_ratio), ("node×", node_ratio))
+            if any(fn(cells[s]) for s in rows)}
+
+
+def _row(s: str, cols: list[str], cells: dict[str, dict[str, float]],
+         ratios: dict[str, Callable[[dict[str, float]], float | None]]) -> list[str]:
+    line = [s] + [_figure(cells[s][f]) if f in cells[s] else "" for f in cols]
+    for fn in ratios.values():
+        ratio = fn(cells[s])
+        line.append(f"{ratio:.1f}×" if ratio else "")
+    return line
 
 
 LEGEND = ("loop× = the fastest of the other loops (asyncio, uvloop, rloop, zuvloop, rsloop: "
@@ -412,14 +418,12 @@ LEGEND = ("loop× = the fastest of the other loops (asyncio, uvloop, rloop, zuvl
 def markdown(results: list[Result], n: int) -> str:
     """The grid at one N as a Markdown table (for the README), with the legend."""
     rows, cols, cells = _grid(results, n)
-    head = ["scenario"] + [SHORT.get(f, f) for f in cols] + ["loop×", "node×"]
+    ratios = _ratio_columns(rows, cells)
+    head = ["scenario"] + [SHORT.get(f, f) for f in cols] + list(ratios)
     lines = ["| " + " | ".join(head) + " |",
              "|---|" + "---:|" * (len(head) - 1)]
     for s in rows:
-        line = [s] + [_figure(cells[s][f]) if f in cells[s] else "" for f in cols]
-        for ratio in (loop_ratio(cells[s]), node_ratio(cells[s])):
-            line.append(f"{ratio:.1f}×" if ratio else "")
-        lines.append("| " + " | ".join(line) + " |")
+        lines.append("| " + " | ".join(_row(s, cols, cells, ratios)) + " |")
     return "\n".join(lines) + "\n\n" + LEGEND + "\n"
 
 
