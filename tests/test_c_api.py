@@ -52,8 +52,26 @@ def test_an_extension_built_against_the_installed_package_drives_the_wheel(tmp_p
     assert pending == 2
 
 
+def test_the_c_api_pages_example_builds_and_runs_as_written(tmp_path):
+    import pathlib
+    import re
+    page = (pathlib.Path(__file__).parent.parent / "docs" / "c-api.md").read_text()
+    blocks = dict(re.findall(r"```(cython|python|bash)\n(.*?)```", page, re.S))
+    (tmp_path / "idle_timeouts.pyx").write_text(blocks["cython"])
+    (tmp_path / "setup.py").write_text(blocks["python"])
+    build = subprocess.run([sys.executable, "setup.py", "build_ext", "--inplace"],
+                           cwd=tmp_path, capture_output=True, text=True)
+    assert build.returncode == 0, build.stdout + build.stderr
+    script = re.search(r'python -c "\n(.*?)"\n', blocks["bash"], re.S).group(1)
+    run = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
+                         text=True)
+    assert run.returncode == 0, run.stderr
+    promised = re.findall(r"# (\[.*?\])", script)       # what the page says it prints
+    assert run.stdout.splitlines() == promised == ["[0, 3]", "[1]"]
+
+
 def test_get_include_holds_the_headers_the_declarations_name():
     import os
     include = timercore.get_include()
-    for header in ("wheel.h", "lateness.h", "idmap.h", "faults.h", "ctxsnap.h"):
+    for header in ("wheel.h", "lateness.h", "idmap.h", "faults.h", "ctxsnap.h", "linepool.h"):
         assert os.path.isfile(os.path.join(include, header)), header

@@ -47,6 +47,7 @@ def test_run_exits_1_on_an_unhandled_error_with_the_traceback_on_stderr(tmp_path
     assert r.returncode == 1
     assert "still ran" in r.stdout
     assert "ValueError: kaboom" in r.stderr and "Traceback" in r.stderr
+    assert ".pyx" not in r.stderr and "cli.py" not in r.stderr     # the user's frames only
 
 
 def test_run_exits_0_when_the_error_is_handled(tmp_path):

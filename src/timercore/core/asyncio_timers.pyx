@@ -235,7 +235,7 @@ cdef void _keep_repr(TimerHandle self) noexcept:
 
 cdef _report(TimerHandle self, exc):
     cb = format_helpers._format_callback_source(self._callback, self._args)
-    context = {"message": f"Exception in callback {cb}", "exception": exc,
+    context = {"message": f"Exception in callback {cb}", "exception": from_user_code(exc),
                "handle": self}
     tb = self._source_traceback
     if tb:

@@ -42,8 +42,23 @@ cdef int report_raised(ScopeState scope) except -1:
     try:
         raise_pending()
     except Exception as exc:
-        scope.report_exception(exc)
+        scope.report_exception(from_user_code(exc))
     return 0
+
+
+cdef object from_user_code(exc):
+    """``exc`` with its traceback starting at the callback's own frames: the frames of
+    timercore's compiled core that only called it and re-raised its error to report it
+    are left out, as Node.js shows the user's frames."""
+    tb = exc.__traceback__
+    while tb is not None and _is_core_frame(tb.tb_frame):
+        tb = tb.tb_next
+    return exc.with_traceback(tb) if tb is not None else exc
+
+
+cdef inline bint _is_core_frame(frame):
+    cdef str name = frame.f_code.co_filename
+    return name.startswith("timercore/") and name.endswith(".pyx")
 
 
 cdef class Microtasks(ScopeState):
