@@ -169,3 +169,36 @@ def test_a_failing_case_fails_the_run_with_its_error():
         raise ValueError("bad case")
     with pytest.raises(RuntimeError, match="ValueError: bad case"):
         cli._in_child(boom)
+
+
+def test_the_readme_states_the_durations_the_bench_estimates(monkeypatch):
+    # The README's first screen and the bench's own first line agree on how long a run
+    # takes (every peer counted as installed, so the figure does not depend on this venv).
+    import argparse
+    import importlib.util
+    import pathlib
+    import re
+    import types
+    monkeypatch.setattr(cli, "_installed", lambda name: True)
+    for peer in cli.LOOP_PEERS:                  # stand-ins: estimating runs nothing
+        if importlib.util.find_spec(peer) is None:
+            stand_in = types.ModuleType(peer)
+            stand_in.new_event_loop = None
+            monkeypatch.setitem(sys.modules, peer, stand_in)
+    readme = (pathlib.Path(__file__).parent.parent / "README.md").read_text()
+    m = re.search(r"about (\d+)-(\d+) minutes; `timercore bench --full` is the full "
+                  r"sweep, (\d+)-(\d+) minutes", readme)
+    assert m, "the README's first screen names both durations"
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+
+    def estimate_min(argv):
+        ns, repeat, cases, _ = cli.plan(parser.parse_args(argv))
+        todo = [(c, n) for n in ns for c in cases if cli._runs(c, n, ns)]
+        return sum(cli.estimate_s(c, n, repeat) for c, n in todo) / 60
+
+    low, high, full_low, full_high = map(int, m.groups())
+    assert low <= round(estimate_min([])) <= high
+    assert low <= round(estimate_min(["--peers", "asyncio,uvloop,rloop,node,heapq"])) <= high
+    assert full_low <= round(estimate_min(["--full"])) <= full_high
+    assert f"about {full_low}-{full_high} minutes" in " ".join(parser.format_help().split())

@@ -3,7 +3,7 @@ requestIdleCallback) for Python, on a C hierarchical timing wheel, and an asynci
 whose timers run on that wheel.
 
     timercore bench [...]               compare timercore with asyncio, uvloop, rloop, heapq
-                                        (the default run takes about a minute)
+                                        (the default run takes about 2-3 minutes)
     timercore run SCRIPT.py [args...]   run a script with the Window API as globals, then
                                         the event loop (asyncio; async handlers and
                                         top-level await work) until nothing is pending
