@@ -78,6 +78,43 @@ cl = loop.call_later
 for d in delays:
     cl(d, f)
 """),
+    "requestIdleCallback": ("""
+import timercore
+w = timercore.Window(clock=timercore.VirtualClock())
+f = lambda deadline: None
+""", """
+post = w.requestIdleCallback
+for _ in range(K):
+    post(f)
+w.run()
+"""),
+    # The wheel alone: random-order cancels, a bulk insert, firing a minute of timers.
+    "TimerWheel.cancel": ("""
+import random, timercore
+tw = timercore.TimerWheel()
+rng = random.Random(1)
+handles = [tw.insert(rng.random() * 60000) for _ in range(K)]
+rng.shuffle(handles)
+""", """
+cancel = tw.cancel
+for h in handles:
+    cancel(h)
+"""),
+    "TimerWheel.insert_many": ("""
+import numpy as np, timercore
+tw = timercore.TimerWheel()
+deadlines = np.random.default_rng(1).random(K) * 60000
+""", """
+tw.insert_many(deadlines)
+"""),
+    "TimerWheel.advance": ("""
+import numpy as np, timercore
+tw = timercore.TimerWheel()
+tw.insert_many(np.random.default_rng(1).random(K) * 60000)
+""", """
+for t in range(0, 60001, 1000):
+    tw.advance(float(t))
+"""),
     "cancel": (CANCEL_SETUP.format(module="timercore.aio",
                                    factory="timercore.aio.new_event_loop"), CANCEL_OP),
     # The peer's figure for the same loop (rloop's handles: cancel only marks them).
