@@ -32,6 +32,7 @@ cdef class IdleCallbacks(NodeTimers):
         self._idle_timeouts = {}
         self._idle_head = self._idle_split = self._idle_live = 0
 
+    @cython.binding(False)      # a method descriptor: CPython's cheapest call
     def requestIdleCallback(self, callback, options=None, *, timeout=None):
         """W3C requestIdleCallback: queue ``callback(deadline)`` for the next idle period;
         returns its handle (1, 2, ... for the scope's lifetime). ``options`` may be
@@ -74,6 +75,7 @@ cdef class IdleCallbacks(NodeTimers):
             self._wake()
         return handle
 
+    @cython.binding(False)      # a method descriptor: CPython's cheapest call
     def cancelIdleCallback(self, handle):
         """Remove the callback from both lists (unknown handles are ignored), and drop its
         timeout so that a dead entry stops bounding idle deadlines."""

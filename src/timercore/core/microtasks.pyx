@@ -68,6 +68,7 @@ cdef class Microtasks(ScopeState):
         self._microtasks = deque()
         self._tasks = deque()
 
+    @cython.binding(False)      # a method descriptor: CPython's cheapest call
     def queueMicrotask(self, callback):
         """HTML §8.7: run ``callback()`` after the current task, before the next one."""
         if not callable(callback):

@@ -93,6 +93,7 @@ cdef class Timers(Microtasks):
 
     # -- §8.6 timers ------------------------------------------------------------------
 
+    @cython.binding(False)      # a method descriptor: CPython's cheapest call
     def setTimeout(self, handler, timeout=0, *arguments):
         """HTML §8.6 setTimeout(): run ``handler(*arguments)`` after ``timeout`` ms.
 
@@ -104,6 +105,7 @@ cdef class Timers(Microtasks):
         """
         return self._set_timer(handler, timeout, arguments, False)
 
+    @cython.binding(False)      # a method descriptor: CPython's cheapest call
     def setInterval(self, handler, timeout=0, *arguments):
         """HTML §8.6 setInterval(): like setTimeout, repeating every ``timeout`` ms."""
         return self._set_timer(handler, timeout, arguments, True)
@@ -121,10 +123,12 @@ cdef class Timers(Microtasks):
             check_async_hosted(self, handler, "setInterval" if repeat else "setTimeout")
         return self._init_timer(handler, is_string, _timeout_arg(timeout), arguments, repeat)
 
+    @cython.binding(False)      # a method descriptor: CPython's cheapest call
     def clearTimeout(self, id=0):
         """Remove ``id`` from the map of active timers; unknown ids (and None) do nothing."""
         self._clear(id)
 
+    @cython.binding(False)      # a method descriptor: CPython's cheapest call
     def clearInterval(self, id=0):
         """The same as clearTimeout: both clear entries from one map."""
         self._clear(id)

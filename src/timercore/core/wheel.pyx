@@ -81,6 +81,7 @@ cdef class TimerWheel:
             raise MemoryError()
         return h
 
+    @cython.binding(False)      # a method descriptor: CPython's cheapest call
     def insert(self, deadline_ms, ordering_id=0):
         """Add a timer due at ``deadline_ms``; return its handle (int > 0). O(1).
 
@@ -91,11 +92,14 @@ cdef class TimerWheel:
         cdef double d = as_ms(deadline_ms, "deadline_ms")
         return self.c_insert(d, 0 if ordering_id is 0 else _as_ordering(ordering_id))
 
+    @cython.binding(False)                    # a plain method descriptor, called as
+    @cython.always_allow_keywords(False)      # METH_O: the cheapest call
     def cancel(self, handle):
         """Cancel a pending timer. True if it was pending; False for a stale, unknown,
         fired or already-cancelled handle. O(1). ``TypeError`` for a non-integer."""
         return tw_cancel(&self._w, _as_handle(handle)) != 0
 
+    @cython.binding(False)      # a method descriptor: CPython's cheapest call
     def reschedule(self, handle, deadline_ms):
         """Move a pending timer to a new deadline, keeping its handle; it then orders
         after timers already pending at that deadline. O(1). False if not pending."""
@@ -149,6 +153,7 @@ cdef class TimerWheel:
             n = self._out.len
         return n
 
+    @cython.binding(False)      # a method descriptor: CPython's cheapest call
     def advance(self, now_ms):
         """Move time to ``now_ms`` and return the handles of every timer whose deadline
         is <= now_ms, in (deadline, insertion) order, as an int64 array.
