@@ -560,7 +560,7 @@ int64_t tw_count(const tw_wheel *w, uint16_t ordering) {
 }
 
 int tw_next_expiry(tw_wheel *w, double *out) {
-    if (w->len == 0) return 1;
+    if (w->len == 0) return 0;
     if (!w->next_valid) {
         int list;
         uint64_t start;
@@ -576,7 +576,7 @@ int tw_next_expiry(tw_wheel *w, double *out) {
         w->next_valid = 1;
     }
     *out = w->next_cache;
-    return 0;
+    return 1;
 }
 
 static int out_reserve(tw_out *out, size_t extra) {

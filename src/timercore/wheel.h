@@ -78,7 +78,11 @@ typedef struct tw_out {
     size_t len, cap;
 } tw_out;
 
-/* All functions returning int: 0 on success, -1 on out-of-memory, -2 on capacity reached. */
+/* Return conventions, read forwards at every call site:
+ * - functions that change the wheel (init, reserve, insert_many, reschedule, rearm):
+ *   >= 0 on success (reschedule and rearm: 1 done, 0 not pending), -1 on out-of-memory,
+ *   -2 at max_timers (insert: the handle, > 0, on success);
+ * - queries (cancel, lookup, contains, next_expiry): 1 found, 0 not found or empty. */
 int tw_init(tw_wheel *w, double resolution_ms, double start_ms);
 void tw_free(tw_wheel *w);
 /* Make room for `extra` more timers (free slots count): inserting them cannot fail on
@@ -113,7 +117,7 @@ int64_t tw_slot_handle(const tw_wheel *w, uint32_t slot);
 int64_t tw_advance(tw_wheel *w, double now_ms, tw_out *out, int release);
 /* Free a slot handed out by advance(release=0). */
 void tw_release(tw_wheel *w, int64_t handle);
-/* Exact next deadline; returns 0 and sets *out, or 1 when the wheel is empty. */
+/* Found: 1 and the exact next deadline in *out; 0 when the wheel is empty. */
 int tw_next_expiry(tw_wheel *w, double *out);
 /* 1 and *deadline if pending. */
 int tw_lookup(const tw_wheel *w, int64_t handle, double *deadline);

@@ -517,7 +517,7 @@ cdef class WheelTimers:
             if not self.closed:
                 if self.due_pos < self.batch.len:
                     self._arm(-INFINITY)         # a callback raised: the rest run next
-                elif not tw_next_expiry(&self.wheel._w, &nxt):
+                elif tw_next_expiry(&self.wheel._w, &nxt):
                     self._arm(nxt / 1000.0)
 
     # -- closing ----------------------------------------------------------------------------
@@ -559,7 +559,7 @@ def selector_run_once(loop):
     timeout = None
     if ready or loop._stopping or t.due_pos < t.batch.len:
         timeout = 0
-    elif not tw_next_expiry(&t.wheel._w, &nxt) and nxt != INFINITY:
+    elif tw_next_expiry(&t.wheel._w, &nxt) and nxt != INFINITY:
         now = t.now_s()
         nxt /= 1000.0
         timeout = min(max(0.0, nxt - now), MAXIMUM_SELECT_TIMEOUT)

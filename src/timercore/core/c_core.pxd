@@ -50,7 +50,7 @@ cdef extern from "wheel.h" nogil:
     int64_t tw_insert(tw_wheel *w, double deadline_ms, uint16_t ordering)
     int tw_insert_many(tw_wheel *w, const double *deadlines, const int64_t *orderings,
                        size_t n, int64_t *handles)
-    int tw_cancel(tw_wheel *w, int64_t handle)
+    bint tw_cancel(tw_wheel *w, int64_t handle)        # found (it was pending)
     int tw_reschedule(tw_wheel *w, int64_t handle, double deadline_ms)
     int tw_rearm(tw_wheel *w, int64_t handle, double deadline_ms)
     double tw_slot_deadline(const tw_wheel *w, uint32_t slot)
@@ -58,9 +58,9 @@ cdef extern from "wheel.h" nogil:
     uint16_t tw_slot_ordering(const tw_wheel *w, uint32_t slot)
     int64_t tw_advance(tw_wheel *w, double now_ms, tw_out *out, int release)
     void tw_release(tw_wheel *w, int64_t handle)
-    int tw_next_expiry(tw_wheel *w, double *out)
-    int tw_lookup(const tw_wheel *w, int64_t handle, double *deadline)
-    int tw_contains(const tw_wheel *w, int64_t handle)
+    bint tw_next_expiry(tw_wheel *w, double *out)     # found; False: empty
+    bint tw_lookup(const tw_wheel *w, int64_t handle, double *deadline)  # found
+    bint tw_contains(const tw_wheel *w, int64_t handle)
     int64_t tw_slot_of(const tw_wheel *w, int64_t handle)
     int64_t tw_count(const tw_wheel *w, uint16_t ordering)
     uint64_t tw_snapshot(const tw_wheel *w, int64_t *handles, double *deadlines,

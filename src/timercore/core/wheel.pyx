@@ -121,8 +121,8 @@ cdef class TimerWheel:
         otherwise a scan of the first occupied slot."""
         cdef double d
         if tw_next_expiry(&self._w, &d):
-            return None
-        return d
+            return d
+        return None
 
     cdef bint c_cancel(self, int64_t handle) noexcept:
         return tw_cancel(&self._w, handle) != 0
@@ -134,7 +134,7 @@ cdef class TimerWheel:
         return rc
 
     cdef bint c_next_expiry(self, double *deadline_ms) noexcept:
-        return tw_next_expiry(&self._w, deadline_ms) == 0
+        return tw_next_expiry(&self._w, deadline_ms)
 
     cdef const int64_t *c_fired(self) noexcept:
         return self._out.data
