@@ -54,7 +54,7 @@ cdef class EventLoop(IdleCallbacks):
             return None
         has_timer = self._next_expiry(&t)
         if has_timer:
-            t += self._suspended_total
+            t = ScopeState._to_clock(self, t)
         if self._has_idle_work():
             idle = self._idle_blocked_until()
             now = self._clock.now_ms()
@@ -73,7 +73,7 @@ cdef class EventLoop(IdleCallbacks):
             return self._clock.now_ms()
         if not self._next_expiry(&d):
             return None
-        return d + self._suspended_total
+        return ScopeState._to_clock(self, d)
 
     def _waits(self):
         """Does run() wait for anything: a timer that is not unref'd, an idle callback,
@@ -92,7 +92,7 @@ cdef class EventLoop(IdleCallbacks):
         after each. On a VirtualClock, also jump from expiry to expiry up to
         ``jump_until`` (clock time) while no other task is queued. Returns the count."""
         cdef Py_ssize_t count = self._run_batch()
-        cdef double now, nxt, limit = jump_until - self._suspended_total
+        cdef double now, nxt, limit = ScopeState._to_active(self, jump_until)
         cdef int64_t fired
         while not self._closed and not self._suspended:
             now = ScopeState._now(self)
@@ -105,7 +105,7 @@ cdef class EventLoop(IdleCallbacks):
                     break         # (an idle period may start before that timer)
                 if limit == INFINITY and self._only_unrefd():
                     break     # run(): nothing left that it waits for
-                self._clock.jump_to(nxt + self._suspended_total)
+                self._clock.jump_to(ScopeState._to_clock(self, nxt))
                 now = nxt
             self._batch.len = 0
             self._batch_pos = 0

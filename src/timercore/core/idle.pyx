@@ -144,8 +144,8 @@ cdef class IdleCallbacks(NodeTimers):
         """HTML computeDeadline: the period's start + 50, bounded by every value in the
         map of active timers (clock time), evaluated now."""
         cdef double nxt
-        if self._next_expiry(&nxt) and nxt + self._suspended_total < cap:
-            return nxt + self._suspended_total
+        if self._next_expiry(&nxt) and ScopeState._to_clock(self, nxt) < cap:
+            return ScopeState._to_clock(self, nxt)
         return cap
 
     cdef double _idle_blocked_until(self) except? -1.0:

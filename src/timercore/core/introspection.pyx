@@ -35,7 +35,8 @@ cdef class ScopeCore(EventLoop):
             for i in range(n):
                 out[i] = self._slots[<uint32_t>h[i]].id
         order = np.lexsort((seqs, deadlines))
-        return ids[order], deadlines[order] + self._suspended_total, orderings[order]
+        # (active -> clock time for a whole array: what _to_clock does for one)
+        return ids[order], deadlines[order] + ScopeState._to_clock(self, 0.0), orderings[order]
 
     def _lateness_of(self, str ordering_identifier):
         cdef const tc_lat *h = NULL

@@ -10,13 +10,15 @@ cdef class ScopeState:
         bint _closed
         bint _suspended
         double _suspended_at
-        double _suspended_total
+        double _suspended_total  # clock time minus active time: see _to_clock/_to_active
         unsigned long _owner     # the thread that created the scope: the only one allowed
         object _wake             # hosted on asyncio: called when work appears earlier than
         double _armed_ms         # the one wake-up the host has scheduled (active time)
 
     cdef int _init_clock(self, object clock) except -1
     cdef inline double _now(self) except? -1.0
+    cdef inline double _to_clock(self, double active_ms) noexcept
+    cdef inline double _to_active(self, double clock_ms) noexcept
     cdef inline int _check_open(self) except -1
     cdef inline int _check_thread(self) except -1
     cdef int _wrong_thread(self) except -1

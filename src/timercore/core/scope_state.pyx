@@ -17,9 +17,17 @@ cdef class ScopeState:
 
     cdef inline double _now(self) except? -1.0:
         """Active time: the clock less the time spent suspended (§7.5.9 bookkeeping)."""
-        if self._suspended:
-            return self._suspended_at - self._suspended_total
-        return self._clock.now_ms() - self._suspended_total
+        return ScopeState._to_active(
+            self, self._suspended_at if self._suspended else self._clock.now_ms())
+
+    # The one conversion pair between the two time bases. Active time (the wheel's
+    # deadlines, _now) stops while the scope is suspended; clock time (the clock, what
+    # callers see: active_timers, idle deadlines, the host's wake-ups) does not.
+    cdef inline double _to_clock(self, double active_ms) noexcept:
+        return active_ms + self._suspended_total
+
+    cdef inline double _to_active(self, double clock_ms) noexcept:
+        return clock_ms - self._suspended_total
 
     def now(self):
         """The scope's clock, in ms."""
@@ -99,4 +107,4 @@ cdef class ScopeState:
 
     def _set_armed(self, double clock_ms):
         """The host's one scheduled wake-up, on the scope's clock (inf: none)."""
-        self._armed_ms = clock_ms - self._suspended_total
+        self._armed_ms = ScopeState._to_active(self, clock_ms)

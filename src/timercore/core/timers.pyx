@@ -383,7 +383,7 @@ cdef class Timers(Microtasks):
             slot = self._run_keys.get(key, -1)
         if slot < 0:
             raise KeyError(key)
-        return tw_slot_deadline(&self._wheel._w, slot) + self._suspended_total
+        return ScopeState._to_clock(self, tw_slot_deadline(&self._wheel._w, slot))
 
     def _active_keys(self):
         cdef uint32_t pos = 0
