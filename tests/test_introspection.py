@@ -123,3 +123,27 @@ def test_creation_sites_need_debug(scope):
         scope.creation_sites()
     with pytest.raises(TypeError, match="debug"):
         timercore.Window(debug="yes")
+
+
+def test_a_bare_scope_core_works_with_the_cores_defaults(caplog):
+    # The core's upcalls (report_exception, _run_coroutine) have core defaults: a bare
+    # ScopeCore, constructible from _core.pyi, reports instead of raising AttributeError.
+    import logging
+
+    from timercore import VirtualClock
+    from timercore._core import ScopeCore
+
+    async def coro():
+        pass
+
+    caplog.set_level(logging.ERROR, logger="timercore")
+    core = ScopeCore(clock=VirtualClock())
+    log = []
+    core.queueMicrotask(lambda: 1 / 0)
+    core.queueMicrotask(lambda: coro())    # a plain function that returns a coroutine
+    core.queueMicrotask(lambda: log.append("after"))
+    core._perform_microtask_checkpoint()
+    assert log == ["after"]
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages == ["Uncaught ZeroDivisionError", "Uncaught TypeError"]
+    assert "only run on a scope hosted on asyncio" in str(caplog.records[1].exc_info[1])

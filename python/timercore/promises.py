@@ -27,9 +27,8 @@ class Awaitables(ThreadSafeScheduling):
         """A timer callback returned a coroutine (an ``async def`` handler): run it as an
         asyncio task on the hosting loop; its exception is reported like a callback's."""
         if self._host is None:
-            coro.close()
-            raise TypeError("a timer callback returned a coroutine: it can only run on a "
-                            "scope hosted on asyncio (Window(loop=...))")
+            super()._run_coroutine(coro)        # the core's refusal (a TypeError)
+            return
         task = self._host.loop.create_task(coro)
         self._coroutines.add(task)
         task.add_done_callback(self._coroutine_done)

@@ -22,3 +22,7 @@ class ScopeBase(ScopeCore, EventTarget):
     """The compiled scope, an event target (its report_exception fires ErrorEvents)."""
 
     _host: AsyncioHost | None       # set by GlobalScope: the asyncio host, if hosted
+
+    # The core's upcall, overridden here (ScopeCore comes first in the MRO, so its
+    # logging default would otherwise win): report through an ErrorEvent.
+    report_exception = EventTarget.report_exception

@@ -19,6 +19,7 @@ import sys
 from asyncio import Task as _Task, format_helpers, iscoroutine as _iscoroutine
 from asyncio.events import _get_running_loop
 from asyncio.log import logger as _asyncio_logger
+from logging import getLogger as _getLogger
 from collections import deque, namedtuple
 from operator import index as _operator_index
 from types import CoroutineType as _CoroutineType

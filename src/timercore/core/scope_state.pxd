@@ -3,6 +3,14 @@
 # Hot helpers are called as ScopeState._now(self) from subclasses: a direct C call
 # (self._now() from a subclass would go through the vtable).
 
+# Upcalls, the core's only crossings into the façade: Python methods the core calls on
+# itself, each with a core default, so a bare ScopeCore works; the façade overrides them:
+#   report_exception(exc)  scope_state.pyx (logs)    -> timercore.events (error event)
+#   _run_coroutine(coro)   scope_state.pyx (refuses) -> timercore.promises (asyncio task)
+#   _merge_staged()        event_loop.pyx (nothing)  -> timercore.threads (staged batches)
+#   _default_namespace()   timers.pyx ({})           -> timercore.scope, window (globals)
+# and one callable set from outside: _wake (the asyncio host, _set_host).
+
 cdef class ScopeState:
     cdef:
         Clock _clock

@@ -55,6 +55,20 @@ cdef class ScopeState:
     def suspended(self):
         return self._suspended
 
+    # -- upcalls: the core's defaults for what the façade overrides (see the .pxd) --------
+
+    def report_exception(self, exc):
+        """HTML "report an exception". Core default: log the traceback to logger
+        ``timercore``; the façade (timercore.events) fires an ``error`` event first."""
+        _getLogger("timercore").error("Uncaught %s", type(exc).__name__, exc_info=exc)
+
+    def _run_coroutine(self, coro):
+        """A handler returned a coroutine. Core default: nothing can run it (a scope
+        hosted on asyncio runs it as a task: timercore.promises)."""
+        coro.close()
+        raise TypeError("a timer callback returned a coroutine: it can only run on a "
+                        "scope hosted on asyncio (Window(loop=...))")
+
     def _jump_clock(self, double t_ms):
         """Move a VirtualClock forward to t_ms (real clocks ignore it)."""
         self._clock.jump_to(t_ms)
