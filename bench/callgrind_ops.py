@@ -3,7 +3,8 @@
 Each operation runs in a fresh interpreter under ``valgrind --tool=callgrind`` twice: once
 with its setup only, once with the setup and K calls, each ending with ``os._exit``; the
 difference divided by K is the cost of one call, setup, start-up and teardown cancelled
-out. ``--python`` measures another installation (e.g. a build of an older commit). The calls are written as
+out. ``--python`` measures another installation (e.g. a build of an older commit). The
+calls are written as
 users write them: ``for`` loops, float timeouts, random-order clears and cancels.
 
     python bench/callgrind_ops.py            # all operations, K = 100000

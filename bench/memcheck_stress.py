@@ -19,7 +19,8 @@ def wheel() -> None:
     rng = np.random.default_rng(1)
     w = timercore.TimerWheel()
     handles = np.concatenate([w.insert_many(rng.uniform(0, 60_000, N // 2)),
-                              np.array([w.insert(float(d)) for d in rng.uniform(0, 60_000, N // 2)])])
+                              np.array([w.insert(float(d))
+                                        for d in rng.uniform(0, 60_000, N // 2)])])
     for h in handles[: N // 2 : 2]:
         w.reschedule(int(h), float(rng.uniform(0, 70_000)))
     cancelled = w.cancel_many(handles[1::5])

@@ -38,7 +38,8 @@ def wheel_cycle(w: timercore.TimerWheel, n: int, seed: int) -> tuple[int, int, i
     deadlines, rearm, cancel = plan(n, seed)
     base = w.now
     handles = w.insert_many(deadlines + base)
-    for h, d in zip(handles[rearm].tolist(), (deadlines[rearm] + base + 1000.0).tolist()):
+    for h, d in zip(handles[rearm].tolist(), (deadlines[rearm] + base + 1000.0).tolist(),
+                    strict=True):
         w.reschedule(h, d)
     cancelled = w.cancel_many(handles[cancel])
     fired = len(w.advance(base + SPAN_MS + 2000.0))

@@ -1,5 +1,6 @@
 """uvicorn (httptools) under wrk: CPU per request of the server process, on plain uvloop
-(or rloop, --io rloop) and on timercore's timers over its I/O, with and without 1,000,000 idle timers
+(or rloop, --io rloop) and on timercore's timers over its I/O, with and without 1,000,000
+idle timers
 pending (the idle connections of a big server). uvicorn re-arms a keep-alive timeout
 (cancel + call_later) on every request, so each request exercises the timers.
 
@@ -72,7 +73,7 @@ def measure(loop: str, idle: int, seconds: int, connections: int, workdir: str) 
                 break
             except OSError:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError(f"uvicorn --loop {loop} did not start")
+                    raise RuntimeError(f"uvicorn --loop {loop} did not start") from None
                 time.sleep(0.2)
         cpu0 = cpu_seconds(proc.pid)
         out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s",

@@ -519,7 +519,7 @@ def test_8_6_map_of_active_timers_survives_growth_and_random_clears(scope):
     import random
     rng = random.Random(7)
     expected = {}
-    for round_ in range(3):
+    for _ in range(3):
         for _ in range(3000):
             t = rng.randrange(1, 500)
             expected[scope.setTimeout(lambda: None, t)] = scope.now() + t

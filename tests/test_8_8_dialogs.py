@@ -262,7 +262,8 @@ def test_8_8_2_afterprint_fires_even_if_the_printer_fails(clock):
 def test_8_8_2_system_printer_pipes_to_the_command(clock, tmp_path):
     target = tmp_path / "out.txt"
     printer = timercore.SystemPrinter([sys.executable, "-c",
-                                       f"import sys; open({str(target)!r}, 'w').write(sys.stdin.read())"])
+                                       f"import sys; open({str(target)!r}, 'w')"
+                                       ".write(sys.stdin.read())"])
     w = Window(clock=clock, dialogs=ScriptedDialogs(), printer=printer)
     w.document.text = "hello"
     w.print()

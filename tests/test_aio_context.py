@@ -6,7 +6,6 @@ import os
 import sys
 import sysconfig
 
-import pytest
 
 from timercore import _core
 

@@ -2,7 +2,6 @@
 keeps nothing alive, the same thread check, one slow-callback warning in the base loop's
 words, source tracebacks. (uvloop's and anyio's own suites check the same from outside:
 .ci/peer_suites.py.)"""
-import asyncio
 import contextvars
 import logging
 import re

@@ -108,7 +108,6 @@ def test_run_a_syntax_error_is_one_line_and_status_2(tmp_path):
 
 def test_ctrl_c_is_one_line_and_status_130(tmp_path):
     import signal
-    import time
     script = tmp_path / "forever.py"
     script.write_text("import sys\nsys.stdout.write('started\\n')\nsys.stdout.flush()\n"
                       "setInterval(lambda: None, 1)\n")

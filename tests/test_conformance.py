@@ -3,7 +3,6 @@ from the spec text: idle periods after a task, event handler attributes, DOM inn
 denied string intervals, suspension inside a task, WebIDL conversions of rIC handles and
 dialog arguments; and what a JavaScript developer types first."""
 import asyncio
-import contextlib
 import subprocess
 import sys
 import textwrap

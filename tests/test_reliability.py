@@ -68,7 +68,7 @@ def test_wheel_survives_allocation_failures_without_losing_a_timer(seed):
     w = timercore.TimerWheel()
     live, fired, cancelled, now = {}, [], set(), 0.0
     try:
-        for step, (op, rng) in enumerate(_ops(seed)):
+        for op, rng in _ops(seed):
             _fail_allocation_after(rng.randrange(4))
             try:
                 if op == "insert":
@@ -76,7 +76,7 @@ def test_wheel_survives_allocation_failures_without_losing_a_timer(seed):
                     live[w.insert(d)] = d
                 elif op == "insert_many":
                     ds = now + np.array([rng.uniform(0, 5e3) for _ in range(rng.randrange(1, 300))])
-                    live.update(zip(w.insert_many(ds).tolist(), ds.tolist()))
+                    live.update(zip(w.insert_many(ds).tolist(), ds.tolist(), strict=True))
                 elif op == "cancel" and live:
                     h = rng.choice(list(live))
                     assert w.cancel(h)

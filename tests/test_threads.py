@@ -72,7 +72,8 @@ def test_many_threads_post_batches_and_nothing_is_lost(scope):
     lock = threading.Lock()
 
     def worker(k):
-        f = scope.schedule_threadsafe([(fired.append, (k * 7 + j) % 50, (k, j)) for j in range(100)])
+        f = scope.schedule_threadsafe([(fired.append, (k * 7 + j) % 50, (k, j))
+                                       for j in range(100)])
         with lock:
             futures.append(f)
 

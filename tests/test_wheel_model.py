@@ -107,7 +107,7 @@ class WheelVersusHeap(RuleBasedStateMachine):
         deadlines = np.array([self.model.now + base + s for s in spread], dtype=np.float64)
         got = self.wheel.insert_many(deadlines).tolist()
         keys = [self.model.insert(d) for d in deadlines.tolist()]
-        pairs = [self._record(h, k) for h, k in zip(got, keys)]
+        pairs = [self._record(h, k) for h, k in zip(got, keys, strict=True)]
         return pairs[0] if pairs else self._record(self.wheel.insert(self.model.now),
                                                    self.model.insert(self.model.now))
 

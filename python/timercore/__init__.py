@@ -13,9 +13,10 @@ from timercore.window import Window, WorkerGlobalScope
 
 __all__ = [
     "Clock", "CompileStringsError", "ConsoleDialogs", "DialogProvider", "Document",
-    "ErrorEvent", "Event", "EventTarget", "HeadlessDialogs", "IdleDeadline", "LatenessStats", "LoopLimitError", "MonotonicClock",
-    "RecordingPrinter", "ScriptedDialogs", "SystemPrinter", "TextPrinter",
-    "TimeoutOverflowWarning", "TimerWheel", "get_include", "TimersSnapshot", "WheelSnapshot", "VirtualClock", "Window", "WorkerGlobalScope",
+    "ErrorEvent", "Event", "EventTarget", "HeadlessDialogs", "IdleDeadline", "LatenessStats",
+    "LoopLimitError", "MonotonicClock", "RecordingPrinter", "ScriptedDialogs", "SystemPrinter",
+    "TextPrinter", "TimeoutOverflowWarning", "TimerWheel", "get_include", "TimersSnapshot",
+    "WheelSnapshot", "VirtualClock", "Window", "WorkerGlobalScope",
 ]
 __version__ = "0.2.0"
 

@@ -139,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--version", action="version", version=f"timercore {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run a script with setTimeout & co. as globals")
-    run.description = f"Run a script like a JavaScript runtime: setTimeout & co. are globals. {PRINT_NOTE}."
+    run.description = ("Run a script like a JavaScript runtime: setTimeout & co. are "
+                       f"globals. {PRINT_NOTE}.")
     run.add_argument("--virtual-time", action="store_true",
                      help="run on a VirtualClock: time jumps from timer to timer")
     run.add_argument("--loop-limit", type=int, default=None, metavar="N",

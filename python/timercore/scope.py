@@ -19,7 +19,7 @@ from timercore.performance import Performance
 from timercore.timers import ActiveTimers
 
 if TYPE_CHECKING:
-    from timercore.aio import AsyncioHost
+    pass
 
 _TIMER_FUNCTIONS = ("setTimeout", "setInterval", "clearTimeout", "clearInterval",
                     "queueMicrotask", "requestIdleCallback", "cancelIdleCallback",

@@ -6,7 +6,6 @@ The timer initialization steps and "run steps after a timeout" themselves are co
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 from timercore._core import TIMER_ORDERING, CompileStringsError, ScopeCore
 

@@ -443,10 +443,10 @@ def chart(results: list[Result], path: str) -> None:
     fig, axes = plt.subplots(rows, cols, figsize=(5.5 * cols, 4.5 * rows), squeeze=False)
     for ax in axes.flat[len(names):]:
         ax.set_visible(False)
-    for ax, scenario in zip(axes.flat, names):
+    for ax, scenario in zip(axes.flat, names, strict=False):    # (spare axes: hidden)
         for (s, api), points in sorted(series.items()):
             if s == scenario and points:
-                xs, ys = zip(*sorted(points))
+                xs, ys = zip(*sorted(points), strict=True)
                 ax.plot(xs, ys, marker="o", label=api)
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -582,7 +582,8 @@ def run(args: argparse.Namespace) -> int:
         from rich.progress import (BarColumn, Progress, TextColumn, TimeElapsedColumn,
                                    TimeRemainingColumn)
     except ImportError:
-        print("timercore bench: needs rich: pip install rich (or '.[bench]' in timercore's source tree)",
+        print("timercore bench: needs rich: pip install rich "
+              "(or '.[bench]' in timercore's source tree)",
               file=sys.stderr)
         return 2
     console = Console()

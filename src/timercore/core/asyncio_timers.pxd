@@ -34,8 +34,9 @@ cdef class WheelTimers:
         Py_ssize_t cancelled_in_wheel  # cancelled handles whose wheel entry is still there
         object ctx_cache             # the last context snapshot (see the module doc)
         bint slow_warned             # _fire: a timer it ran got the slow-callback warning
-        public dict debug_info       # debug mode: id(handle) -> [source traceback, repr
-                                     # kept when it ran or was cancelled, else None]
+        # debug mode: id(handle) -> [source traceback, repr kept when it ran or was
+        # cancelled, else None]
+        public dict debug_info
 
     cdef double now_s(self) except? -1.0
     cdef _debug_checks(self, callback, str method)

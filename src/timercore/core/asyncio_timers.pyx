@@ -115,7 +115,6 @@ cdef class TimerHandle:
         if self._state & TRACED and self._timers is not None:
             self._timers.debug_info.pop(id(self), None)
 
-
     def __repr__(self):
         info = [type(self).__name__]
         if (self._state & STATE_MASK) == CANCELLED:

@@ -253,4 +253,5 @@ cdef class IdleDeadline:
         return self._did_timeout
 
     def __repr__(self):
-        return f"<IdleDeadline timeRemaining={self.timeRemaining()!r} didTimeout={self._did_timeout}>"
+        return (f"<IdleDeadline timeRemaining={self.timeRemaining()!r} "
+                f"didTimeout={self._did_timeout}>")

@@ -11,4 +11,3 @@ cdef class Microtasks(ScopeState):
     cdef int _checkpoint(self) except -1
     cdef int _queue_task(self, object callback, tuple args) except -1
     cdef Py_ssize_t _run_queued_tasks(self) except -1
-

@@ -120,4 +120,3 @@ cdef class NodeTimers(Timers):
 
     def _waits_for_timers(self):
         return self._has_ref_timers()
-

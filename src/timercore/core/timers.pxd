@@ -7,7 +7,7 @@ cdef enum:
     F_STRING = 4      # handler is source text
     F_RUNSTEPS = 8    # a "run steps after a timeout" entry with a non-numeric key
     F_UNREF = 16      # unref(id): run() does not wait for it (Node's timeout.unref())
-    NESTING_MAX = 255 # the level saturates: only "> 5" matters
+    NESTING_MAX = 255  # the level saturates: only "> 5" matters
     ID_MAX = 0x7FFFFFFF
 
 
@@ -26,8 +26,9 @@ cdef class Timers(Microtasks):
         tc_idmap _ids            # numeric id -> slot
         dict _run_keys           # non-numeric key -> slot
         dict _orderings          # ordering identifier -> wheel ordering id
-        list _objs               # per slot s: [2s] handler or completion steps, [2s+1] its
-                                 # arguments, or for run-steps entries its non-numeric key
+        # per slot s: [2s] handler or completion steps, [2s+1] its arguments, or for
+        # run-steps entries its non-numeric key
+        list _objs
         SlotData *_slots         # per slot: id, timeout, nesting, flags
         uint32_t _cap
         int32_t _next_id

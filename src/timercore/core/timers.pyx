@@ -74,8 +74,8 @@ cdef class Timers(Microtasks):
         if self._slots[slot].flags & F_UNREF:
             self._unrefd -= 1
         self._slots[slot].flags = 0
-        handler = self._objs[2 * slot]
-        rest = self._objs[2 * slot + 1]
+        _handler = self._objs[2 * slot]          # (held until return: see above)
+        _rest = self._objs[2 * slot + 1]
         list_store(self._objs, 2 * slot, None)
         list_store(self._objs, 2 * slot + 1, None)
 
@@ -99,7 +99,8 @@ cdef class Timers(Microtasks):
 
         A ``str`` handler (or an object with its own ``__str__``, converted now) is run
         as Python source in ``namespace`` when the timer fires; any other non-callable
-        handler (None, a number, ...) is a TypeError: a call where a function was meant. ``timeout=None`` is 0, as ``undefined`` is.
+        handler (None, a number, ...) is a TypeError: a call where a function was meant.
+        ``timeout=None`` is 0, as ``undefined`` is.
         An ``async def`` handler runs as an asyncio task on a hosted scope (a TypeError on
         one that is not). Returns the timer's id (int > 0).
         """
@@ -177,7 +178,8 @@ cdef class Timers(Microtasks):
             self._slots[slot].id = id
         self._slots[slot].timeout = timeout
         self._slots[slot].nesting = <uint8_t>nesting
-        self._slots[slot].flags = (F_LIVE | (F_REPEAT if repeat else 0) | (F_STRING if is_string else 0)
+        self._slots[slot].flags = (F_LIVE | (F_REPEAT if repeat else 0)
+                                   | (F_STRING if is_string else 0)
                                    | (self._slots[slot].flags & F_UNREF if previous_id else 0))
         # 14.
         return id
@@ -236,7 +238,8 @@ cdef class Timers(Microtasks):
         if not flags & F_LIVE:
             self._release(slot)
             return 0
-        tc_lat_record(&self._lateness, 0, ScopeState._now(self) - tw_slot_deadline(&self._wheel._w, slot))
+        tc_lat_record(&self._lateness, 0,
+                      ScopeState._now(self) - tw_slot_deadline(&self._wheel._w, slot))
         handler = self._objs[2 * slot]
         args = self._objs[2 * slot + 1]
         id = self._slots[slot].id
@@ -292,7 +295,6 @@ cdef class Timers(Microtasks):
 
     def _default_namespace(self):
         return {}
-
 
     # -- run steps after a timeout ------------------------------------------------------
 
@@ -469,4 +471,3 @@ cdef int _not_a_handler(str method, handler) except -1:
         f"{method}() handler must be a function (or a str of Python code), not "
         f"{type(handler).__name__} {handler!r:.60}: pass the function itself, e.g. "
         f"{method}(save, ...) rather than {method}(save(), ...)")
-

@@ -180,8 +180,9 @@ cdef class TimerWheel:
         ``deadlines`` is converted to float64; all are checked before any is inserted,
         so bad input leaves the wheel unchanged. The GIL is released while inserting.
         """
-        cdef cnp.ndarray[cnp.float64_t, ndim=1] d_arr = _as_array(deadlines, np.float64, "deadlines", "biuf")
-        cdef Py_ssize_t n = d_arr.shape[0], i
+        cdef cnp.ndarray[cnp.float64_t, ndim=1] d_arr = _as_array(
+            deadlines, np.float64, "deadlines", "biuf")
+        cdef Py_ssize_t n = d_arr.shape[0]
         if n and not np.isfinite(d_arr).all():
             raise ValueError("deadlines must all be finite")
         cdef cnp.ndarray o_arr = None
@@ -315,6 +316,7 @@ cdef cnp.ndarray _as_array(object values, object dtype, str name, str kinds):
         raise TypeError(f"{name} must be 1-dimensional, got {arr.ndim} dimensions")
     if arr.dtype.kind not in kinds and arr.shape[0]:
         raise TypeError(f"{name} must not have dtype {arr.dtype}")
-    if arr.dtype.kind == "u" and dtype is np.int64 and arr.shape[0] and arr.max() > 0x7FFFFFFFFFFFFFFF:
+    if (arr.dtype.kind == "u" and dtype is np.int64 and arr.shape[0]
+            and arr.max() > 0x7FFFFFFFFFFFFFFF):
         raise TypeError(f"{name} has values beyond int64")
     return np.ascontiguousarray(arr, dtype=dtype)
