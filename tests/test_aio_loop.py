@@ -108,7 +108,7 @@ def test_handle_memory_goes_back_to_the_system_when_the_handles_go():
 
 
 def test_a_failed_handle_allocation_raises_and_loses_nothing():
-    loop = aio.new_event_loop()
+    loop = aio.new_event_loop(clock=timercore.VirtualClock())     # time jumps: no waiting
     fired, scheduled = [], 0
     _core._fail_allocation_after(0)        # the next allocation of the C core fails
     try:

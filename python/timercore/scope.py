@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 from timercore._core import (MAX_TIME_MS, Clock, Constraint, ScopeCore, TaskLimitReached,
                              check_ms)
@@ -17,9 +17,6 @@ from timercore.events import EventTarget
 from timercore.introspection import Introspection
 from timercore.performance import Performance
 from timercore.timers import ActiveTimers
-
-if TYPE_CHECKING:
-    pass
 
 _TIMER_FUNCTIONS = ("setTimeout", "setInterval", "clearTimeout", "clearInterval",
                     "queueMicrotask", "requestIdleCallback", "cancelIdleCallback",
