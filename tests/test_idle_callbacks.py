@@ -276,9 +276,26 @@ def test_ric_many_callbacks_cancelled_at_random_run_the_rest_in_posting_order(sc
 def test_ric_cancel_of_a_handle_never_issued_is_ignored(scope, handle):
     ran = []
     scope.requestIdleCallback(lambda d: ran.append(1))
-    scope.cancelIdleCallback(handle)
+    if handle in (-1, 2 ** 70):     # WebIDL unsigned long wraps them (to 2**32 - 1, 0)
+        with pytest.warns(timercore.TimeoutOverflowWarning, match="handle="):
+            scope.cancelIdleCallback(handle)
+    else:
+        scope.cancelIdleCallback(handle)
     scope.run()
     assert ran == [1]
+
+
+def test_ric_cancel_converts_the_handle_as_a_webidl_unsigned_long(scope):
+    # cancelIdleCallback(unsigned long handle): 2**32 + 1 wraps to 1, as in a browser
+    # (and as clearTimeout converts its id as a long).
+    ran = []
+    scope.requestIdleCallback(lambda d: ran.append(1))
+    scope.requestIdleCallback(lambda d: ran.append(2))
+    with pytest.warns(timercore.TimeoutOverflowWarning, match="wrapped to 1"):
+        scope.cancelIdleCallback(2 ** 32 + 1)
+    scope.cancelIdleCallback(2.9)
+    scope.run()
+    assert ran == []
 
 
 def test_close_drops_queued_idle_callbacks(scope):

@@ -22,10 +22,10 @@ import sys
 from typing import TYPE_CHECKING, Any, Protocol, TextIO, runtime_checkable
 
 from timercore.webidl import to_domstring
-from timercore.scope import GlobalScope
 
 if TYPE_CHECKING:
     from timercore.aio import AsyncioHost
+    from timercore.window import Window
 
 logger = logging.getLogger("timercore")
 
@@ -165,73 +165,77 @@ def default_provider() -> DialogProvider:
     return ConsoleDialogs() if interactive else HeadlessDialogs()
 
 
-class SimpleDialogs(GlobalScope):
-    """The alert/confirm/prompt steps of a Window: the link after GlobalScope."""
+# The steps of Window's alert/confirm/prompt (window.py makes these functions its methods).
 
-    dialogs: Any                    # the provider (Window's dialogs=)
-    sandboxed_modals: bool = False
-    termination_nesting_level: int = 0
+def _cannot_show_simple_dialogs(window: Window) -> bool:
+    # 1. The sandboxed modals flag.
+    if window.sandboxed_modals:
+        return True
+    # 2. (Origins: a Window here has one.) 3. Termination nesting level: we decline.
+    if window.termination_nesting_level:
+        return True
+    # 4. Optionally: the provider may decline.
+    can_show = getattr(window.dialogs, "can_show", None)
+    return can_show is not None and not can_show()
 
-    def _cannot_show_simple_dialogs(self) -> bool:
-        # 1. The sandboxed modals flag.
-        if self.sandboxed_modals:
-            return True
-        # 2. (Origins: a Window here has one.) 3. Termination nesting level: we decline.
-        if self.termination_nesting_level:
-            return True
-        # 4. Optionally: the provider may decline.
-        can_show = getattr(self.dialogs, "can_show", None)
-        return can_show is not None and not can_show()
 
-    def _truncate(self, s: str) -> str:
-        """The UA may truncate to a reasonable length (the provider decides)."""
-        truncate = getattr(self.dialogs, "truncate", None)
-        return s if truncate is None else str(truncate(s))
+def _truncate(window: Window, s: str) -> str:
+    """The UA may truncate to a reasonable length (the provider decides)."""
+    truncate = getattr(window.dialogs, "truncate", None)
+    return s if truncate is None else str(truncate(s))
 
-    # WebIDL converts the arguments (DOMString: str()) before the method's steps run, so
-    # a raising __str__ raises even when no dialog can be shown.
 
-    def alert(self, message: object = "") -> None:
-        """HTML alert(): show message and wait for the user to dismiss it."""
-        text = to_domstring(message)
-        # 1. If we cannot show simple dialogs, return.
-        if self._cannot_show_simple_dialogs():
-            return
-        # 3-4. Normalize newlines, optionally truncate; show.
-        self.dialogs.alert(self._truncate(normalize_newlines(text)))
+# WebIDL converts the arguments (DOMString: str()) before the method's steps run, so a
+# raising __str__ raises even when no dialog can be shown.
 
-    def confirm(self, message: object = "") -> bool:
-        """HTML confirm(): True if the user responded positively."""
-        text = to_domstring(message)
-        if self._cannot_show_simple_dialogs():
-            return False
-        return bool(self.dialogs.confirm(self._truncate(normalize_newlines(text))))
+def alert(window: Window, message: object = "") -> None:
+    """HTML alert(): show message and wait for the user to dismiss it."""
+    text = to_domstring(message)
+    # 1. If we cannot show simple dialogs, return.
+    if _cannot_show_simple_dialogs(window):
+        return
+    # 3-4. Normalize newlines, optionally truncate; show.
+    window.dialogs.alert(_truncate(window, normalize_newlines(text)))
 
-    def prompt(self, message: object = "", default: object = "") -> str | None:
-        """HTML prompt(): the user's string, or None if they aborted."""
-        text, default_text = to_domstring(message), to_domstring(default)
-        # 1. If we cannot show simple dialogs, return null.
-        if self._cannot_show_simple_dialogs():
-            return None
-        # 2. Normalize newlines in message (only: default is shown as given).
-        # 3. Optionally truncate message and default.
-        result = self.dialogs.prompt(self._truncate(normalize_newlines(text)),
-                                     self._truncate(default_text))
-        return None if result is None else to_domstring(result)
 
-    # On a scope hosted on asyncio: the same steps, with the provider in a worker thread
-    # and only this scope paused meanwhile (see timercore.aio).
+def confirm(window: Window, message: object = "") -> bool:
+    """HTML confirm(): True if the user responded positively."""
+    text = to_domstring(message)
+    if _cannot_show_simple_dialogs(window):
+        return False
+    return bool(window.dialogs.confirm(_truncate(window, normalize_newlines(text))))
 
-    async def alert_async(self, message: object = "") -> None:
-        await self._hosted().in_thread(self.alert, message)
 
-    async def confirm_async(self, message: object = "") -> bool:
-        return await self._hosted().in_thread(self.confirm, message)
+def prompt(window: Window, message: object = "", default: object = "") -> str | None:
+    """HTML prompt(): the user's string, or None if they aborted."""
+    text, default_text = to_domstring(message), to_domstring(default)
+    # 1. If we cannot show simple dialogs, return null.
+    if _cannot_show_simple_dialogs(window):
+        return None
+    # 2. Normalize newlines in message (only: default is shown as given).
+    # 3. Optionally truncate message and default.
+    result = window.dialogs.prompt(_truncate(window, normalize_newlines(text)),
+                                   _truncate(window, default_text))
+    return None if result is None else to_domstring(result)
 
-    async def prompt_async(self, message: object = "", default: object = "") -> str | None:
-        return await self._hosted().in_thread(self.prompt, message, default)
 
-    def _hosted(self) -> AsyncioHost:
-        if self._host is None:
-            raise RuntimeError("the *_async dialogs need a scope hosted on asyncio (loop=...)")
-        return self._host
+# On a scope hosted on asyncio: the same steps, with the provider in a worker thread and
+# only this scope paused meanwhile (see timercore.aio).
+
+async def alert_async(window: Window, message: object = "") -> None:
+    await _hosted(window).in_thread(window.alert, message)
+
+
+async def confirm_async(window: Window, message: object = "") -> bool:
+    return await _hosted(window).in_thread(window.confirm, message)
+
+
+async def prompt_async(window: Window, message: object = "",
+                       default: object = "") -> str | None:
+    return await _hosted(window).in_thread(window.prompt, message, default)
+
+
+def _hosted(window: Window) -> AsyncioHost:
+    if window._host is None:
+        raise RuntimeError("the *_async dialogs need a scope hosted on asyncio (loop=...)")
+    return window._host

@@ -11,12 +11,14 @@ import collections
 import os
 import sys
 from types import FrameType
-from typing import Any, Callable, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 import numpy as np
 
 from timercore._core import LatenessStats
-from timercore.promises import Awaitables
+
+if TYPE_CHECKING:
+    from timercore.scope import GlobalScope
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 _RECORDED = ("setTimeout", "setInterval", "run_steps_after_timeout")
@@ -42,68 +44,67 @@ def creation_site() -> str:
     return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"
 
 
-class Introspection(Awaitables):
-    """The scope's pending timers as data: the link after Awaitables."""
+class CreationSites:
+    """Where each active timer was created (``debug=True``): a part the scope owns
+    (``GlobalScope._sites``). It records by wrapping the scope's timer-creating methods
+    on the instance, so scopes without debug pay nothing."""
 
-    debug: bool
-    _sites: dict[Any, str]
-
-    def _init_debug(self, debug: bool) -> None:
+    def __init__(self, scope: GlobalScope, debug: bool) -> None:
         if not isinstance(debug, bool):
             raise TypeError(f"debug must be a bool, not {type(debug).__name__}")
-        self.debug = debug
-        self._sites = {}
+        self._scope = scope
+        self.enabled = debug
+        self._sites: dict[Any, str] = {}
         if debug:
             for name in _RECORDED:
-                recording = self._recording(getattr(self, name))
-                setattr(self, name, recording)
+                recording = self._recording(getattr(scope, name))
+                setattr(scope, name, recording)
                 snake = {"setTimeout": "set_timeout", "setInterval": "set_interval"}.get(name)
                 if snake:
-                    setattr(self, snake, recording)
+                    setattr(scope, snake, recording)
 
     def _recording(self, method: Callable[..., Any]) -> Callable[..., Any]:
         def record(*args: Any, **kwargs: Any) -> Any:
             key = method(*args, **kwargs)
             self._sites[key] = creation_site()
-            if len(self._sites) > 2 * self._active_len() + 1024:
-                self._prune_sites()
+            if len(self._sites) > 2 * self._scope._active_len() + 1024:
+                self._prune()
             return key
         record.__doc__ = method.__doc__
         record.__name__ = getattr(method, "__name__", "record")
         return record
 
-    def _prune_sites(self) -> None:
-        active = set(self._active_keys())
+    def _prune(self) -> None:
+        active = set(self._scope._active_keys())
         self._sites = {k: v for k, v in self._sites.items() if k in active}
 
-    def timers_snapshot(self) -> TimersSnapshot:
-        """Every timer pending in the wheel (not yet fired), in firing order, as numpy
-        arrays read from C. With ``debug=True``, ``sites`` names where each was created."""
-        ids, deadlines, ordering_ids = self._snapshot_arrays()
-        sites = None
-        if self.debug:
-            self._prune_sites()
-            by_id = self._sites
-            sites = [by_id.get(int(i)) for i in ids]
-        return TimersSnapshot(ids, deadlines, ordering_ids, self._ordering_names(), sites)
+    def of(self, ids: np.ndarray) -> list[str | None]:
+        """The creation site of each id (None: not recorded)."""
+        self._prune()
+        return [self._sites.get(int(i)) for i in ids]
 
-    def creation_sites(self) -> collections.Counter[str]:
-        """Active timers counted by creation site (``debug=True`` scopes only): the first
-        thing to look at when pending timers pile up."""
-        if not self.debug:
+    def counted(self) -> collections.Counter[str]:
+        """GlobalScope.creation_sites."""
+        if not self.enabled:
             raise RuntimeError("creation sites are recorded only on scopes made with debug=True")
-        self._prune_sites()
+        self._prune()
         return collections.Counter(self._sites.values())
 
-    def lateness_stats(self, ordering_identifier: str | None = None
-                       ) -> LatenessStats | dict[str, LatenessStats]:
-        """How late timer tasks started, in ms after their expiry: ``LatenessStats(count,
-        p50, p99, max, mean)`` for one ordering identifier, or a dict of every identifier
-        that has run a task since the last ``reset_lateness_stats()``."""
-        if ordering_identifier is not None:
-            if not isinstance(ordering_identifier, str):
-                raise TypeError("ordering_identifier must be a str, "
-                                f"not {type(ordering_identifier).__name__}")
-            return self._lateness_of(ordering_identifier)
-        stats = {name: self._lateness_of(name) for name in self._ordering_names()}
-        return {name: s for name, s in stats.items() if s.count}
+
+def timers_snapshot(scope: GlobalScope) -> TimersSnapshot:
+    """GlobalScope.timers_snapshot."""
+    ids, deadlines, ordering_ids = scope._snapshot_arrays()
+    sites = scope._sites.of(ids) if scope._sites.enabled else None
+    return TimersSnapshot(ids, deadlines, ordering_ids, scope._ordering_names(), sites)
+
+
+def lateness_stats(scope: GlobalScope, ordering_identifier: str | None = None
+                   ) -> LatenessStats | dict[str, LatenessStats]:
+    """GlobalScope.lateness_stats."""
+    if ordering_identifier is not None:
+        if not isinstance(ordering_identifier, str):
+            raise TypeError("ordering_identifier must be a str, "
+                            f"not {type(ordering_identifier).__name__}")
+        return scope._lateness_of(ordering_identifier)
+    stats = {name: scope._lateness_of(name) for name in scope._ordering_names()}
+    return {name: s for name, s in stats.items() if s.count}

@@ -11,10 +11,12 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Callable, TextIO
+from typing import TYPE_CHECKING, Callable, TextIO
 
 from timercore.events import Event
-from timercore.dialogs import SimpleDialogs
+
+if TYPE_CHECKING:
+    from timercore.window import Window
 
 
 @dataclass
@@ -80,34 +82,31 @@ class SystemPrinter:
         subprocess.run(self.command, input=document.render_text(), text=True, check=True)
 
 
-class Printing(SimpleDialogs):
-    """Window.print() and the printing steps: the link after SimpleDialogs."""
+# The steps of Window.print() (window.py makes window_print its print method).
 
-    printer: Any = None
-    document: Document
+def window_print(window: Window) -> None:
+    """HTML print(): run the printing steps if the document is ready for post-load
+    tasks; otherwise only set its print-when-loaded flag."""
+    if window.document.ready_for_post_load_tasks:
+        printing_steps(window)
+    else:
+        window.document.print_when_loaded = True
 
-    def print(self) -> None:
-        """HTML print(): run the printing steps if the document is ready for post-load
-        tasks; otherwise only set its print-when-loaded flag."""
-        if self.document.ready_for_post_load_tasks:
-            self._printing_steps()
-        else:
-            self.document.print_when_loaded = True
 
-    def _printing_steps(self) -> None:
-        # 1. The UA may return: a provider that declines all dialogs declines this too.
-        can_show = getattr(self.dialogs, "can_show", None)
-        if can_show is not None and not can_show():
-            return
-        # 2. Sandboxed modals: no dialog, and neither event fires.
-        if self.sandboxed_modals:
-            return
-        # 3. beforeprint at the relevant global object.
-        self.dispatchEvent(Event("beforeprint"))
-        try:
-            # 4. Offer a physical form, using the document as it is now.
-            if self.dialogs.print(self.document) and self.printer is not None:
-                self.printer.print(self.document)
-        finally:
-            # 5. afterprint (also after a failed print: the page reverts its annotations).
-            self.dispatchEvent(Event("afterprint"))
+def printing_steps(window: Window) -> None:
+    # 1. The UA may return: a provider that declines all dialogs declines this too.
+    can_show = getattr(window.dialogs, "can_show", None)
+    if can_show is not None and not can_show():
+        return
+    # 2. Sandboxed modals: no dialog, and neither event fires.
+    if window.sandboxed_modals:
+        return
+    # 3. beforeprint at the relevant global object.
+    window.dispatchEvent(Event("beforeprint"))
+    try:
+        # 4. Offer a physical form, using the document as it is now.
+        if window.dialogs.print(window.document) and window.printer is not None:
+            window.printer.print(window.document)
+    finally:
+        # 5. afterprint (also after a failed print: the page reverts its annotations).
+        window.dispatchEvent(Event("afterprint"))

@@ -1,12 +1,15 @@
 """Awaitable timers on a scope hosted on asyncio (Node's ``timers/promises``):
 ``await w.sleep(ms, value)`` and ``async for _ in w.interval(ms)``. Both are ordinary
 scope timers (same ids, ordering, clamping and clock), and cancelling the awaiting
-asyncio task clears them."""
+asyncio task clears them. Also the asyncio tasks of ``async def`` handlers. The state is
+a part the scope owns (``GlobalScope._awaitables``), closed with it."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AsyncIterator, Coroutine, TypeVar, overload
-from timercore.threads import ThreadSafeScheduling
+from typing import TYPE_CHECKING, Any, AsyncIterator, Coroutine, TypeVar
+
+if TYPE_CHECKING:
+    from timercore.scope import GlobalScope
 
 T = TypeVar("T")
 
@@ -16,75 +19,68 @@ def _resolve(future: asyncio.Future[Any], value: Any) -> None:
         future.set_result(value)
 
 
-class Awaitables(ThreadSafeScheduling):
-    """await w.sleep(), async for _ in w.interval(): the link after ThreadSafeScheduling."""
+class Awaitables:
+    """What a hosted scope's asyncio side waits on: the futures of sleep() and interval(),
+    and the tasks of ``async def`` handlers (asyncio keeps only weak references)."""
 
-    def _init_awaitables(self) -> None:
-        self._awaiting: set[asyncio.Future[Any]] = set()
-        self._coroutines: set[asyncio.Task[Any]] = set()   # asyncio keeps only weak refs
+    def __init__(self, scope: GlobalScope) -> None:
+        self._scope = scope
+        self._futures: set[asyncio.Future[Any]] = set()
+        self.tasks: set[asyncio.Task[Any]] = set()
 
-    def _run_coroutine(self, coro: Coroutine[Any, Any, Any]) -> None:
+    def run_coroutine(self, coro: Coroutine[Any, Any, Any]) -> None:
         """A timer callback returned a coroutine (an ``async def`` handler): run it as an
         asyncio task on the hosting loop; its exception is reported like a callback's."""
-        if self._host is None:
-            super()._run_coroutine(coro)        # the core's refusal (a TypeError)
-            return
-        task = self._host.loop.create_task(coro)
-        self._coroutines.add(task)
-        task.add_done_callback(self._coroutine_done)
+        host = self._scope._host
+        if host is None:
+            coro.close()
+            raise TypeError("a timer callback returned a coroutine: it can only run on a "
+                            "scope hosted on asyncio (Window(loop=...))")
+        task = host.loop.create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self._task_done)
 
-    def _coroutine_done(self, task: asyncio.Task[Any]) -> None:
-        self._coroutines.discard(task)
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self.tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             exc = task.exception()
             assert exc is not None
             if isinstance(exc, Exception):
-                self.report_exception(exc)
+                self._scope.report_exception(exc)
 
-    def _fail_awaiting(self) -> None:
+    def close(self) -> None:
         """The scope closed: nothing it would have resolved waits forever."""
-        for future in self._awaiting:
+        for future in self._futures:
             if not future.done():
                 future.set_exception(RuntimeError("the scope was closed"))
-        self._awaiting = set()
-
-    def _awaitable(self, loop: asyncio.AbstractEventLoop) -> asyncio.Future[Any]:
-        future = loop.create_future()
-        self._awaiting.add(future)
-        future.add_done_callback(self._awaiting.discard)
-        return future
+        self._futures = set()
 
     def _hosted_loop(self, what: str) -> asyncio.AbstractEventLoop:
-        if self._host is None:
+        host = self._scope._host
+        if host is None:
             raise RuntimeError(f"{what}() needs a scope hosted on asyncio: "
                                "Window(loop=asyncio.get_running_loop())")
-        return self._host.loop
+        return host.loop
 
-    @overload
-    async def sleep(self, ms: float = 0) -> None: ...
-    @overload
-    async def sleep(self, ms: float, value: T) -> T: ...
+    def _future(self, loop: asyncio.AbstractEventLoop) -> asyncio.Future[Any]:
+        future = loop.create_future()
+        self._futures.add(future)
+        future.add_done_callback(self._futures.discard)
+        return future
 
-    async def sleep(self, ms: float = 0, value: T | None = None) -> T | None:
-        """Wait ``ms`` (a setTimeout on this scope), then return ``value``."""
-        future: asyncio.Future[T | None] = self._awaitable(self._hosted_loop("sleep"))
-        id = self.setTimeout(_resolve, ms, future, value)
+    async def sleep(self, ms: float, value: T) -> T:
+        """GlobalScope.sleep."""
+        scope = self._scope
+        future: asyncio.Future[T] = self._future(self._hosted_loop("sleep"))
+        id = scope.setTimeout(_resolve, ms, future, value)
         try:
             return await future
         finally:
-            self.clearTimeout(id)
+            scope.clearTimeout(id)
 
-    @overload
-    def interval(self, ms: float = 0) -> AsyncIterator[None]: ...
-    @overload
-    def interval(self, ms: float, value: T) -> AsyncIterator[T]: ...
-
-    async def interval(self, ms: float = 0, value: T | None = None
-                       ) -> AsyncIterator[T | None]:
-        """Yield ``value`` every ``ms`` (a setInterval on this scope). Ticks that come
-        while the consumer is busy are not dropped: each is yielded in turn. The interval
-        is cleared when the loop ends, breaks (once the generator is closed: use
-        ``contextlib.aclosing`` to close it at once) or its task is cancelled."""
+    async def interval(self, ms: float, value: T) -> AsyncIterator[T]:
+        """GlobalScope.interval."""
+        scope = self._scope
         loop = self._hosted_loop("interval")
         ticks = 0
         waiter: asyncio.Future[None] | None = None
@@ -95,14 +91,14 @@ class Awaitables(ThreadSafeScheduling):
             if waiter is not None:
                 _resolve(waiter, None)
 
-        id = self.setInterval(tick, ms)
+        id = scope.setInterval(tick, ms)
         try:
             while True:
                 if not ticks:
-                    waiter = self._awaitable(loop)
+                    waiter = self._future(loop)
                     await waiter
                     waiter = None
                 ticks -= 1
                 yield value
         finally:
-            self.clearInterval(id)
+            scope.clearInterval(id)

@@ -1,31 +1,55 @@
 """GlobalScope: a WindowOrWorkerGlobalScope with its own event loop.
 
+The house, three levels on each side:
+
+    Window, WorkerGlobalScope (window.py)
+      -> GlobalScope (here), an EventTarget (events.py)
+        -> ScopeCore -> Timers -> ScopeState (compiled: src/timercore/core/)
+
 The compiled ScopeCore holds the timers, microtasks, idle callbacks and the event loop's
-turn (src/timercore/core/event_loop.pyx: what a turn runs and when the next is due); this
-module adds events and error reporting, and waits between turns: a VirtualClock jumps,
-a real clock sleeps (cut short by a batch staged by another thread).
+turn (core/scope_core.pyx: what a turn runs and when the next is due). GlobalScope adds
+events and error reporting, waits between turns (a VirtualClock jumps, a real clock
+sleeps, cut short by a batch staged by another thread), and owns three parts, each with
+its own state and close(): ``_staged`` (threads.py: schedule_threadsafe), ``_awaitables``
+(promises.py: sleep, interval, async handlers' tasks) and ``_sites`` (introspection.py:
+creation sites). The core's crossings into it (report_exception, _run_coroutine,
+_merge_staged, _default_namespace) are listed once, in core/scope_state.pxd.
 """
 from __future__ import annotations
 
 import asyncio
 import math
-from typing import Any, Callable
+import collections
+import concurrent.futures
+from typing import Any, AsyncIterator, Callable, Coroutine, Iterable, TypeVar, overload
 
-from timercore._core import (MAX_TIME_MS, Clock, Constraint, ScopeCore, TaskLimitReached,
-                             check_ms)
+from timercore import introspection
+from timercore._core import (MAX_TIME_MS, Clock, Constraint, LatenessStats, ScopeCore,
+                             TaskLimitReached, check_ms)
+from timercore.aio import AsyncioHost
 from timercore.events import EventTarget
-from timercore.introspection import Introspection
+from timercore.introspection import CreationSites, TimersSnapshot
 from timercore.performance import Performance
+from timercore.promises import Awaitables
+from timercore.threads import StagedBatches
 from timercore.timers import ActiveTimers
+
+T = TypeVar("T")
 
 _TIMER_FUNCTIONS = ("setTimeout", "setInterval", "clearTimeout", "clearInterval",
                     "queueMicrotask", "requestIdleCallback", "cancelIdleCallback",
                     "performance")
 
 
-class GlobalScope(Introspection):
+class GlobalScope(ScopeCore, EventTarget):
     """The part Window and WorkerGlobalScope share. See API.md for the constructor;
     ``debug=True`` records each timer's creation site (``creation_sites()``)."""
+
+    _host: AsyncioHost | None       # the asyncio host, if hosted (loop=...)
+
+    # The core's upcall, overridden here (ScopeCore comes first in the MRO, so its
+    # logging default would otherwise win): report through an ErrorEvent.
+    report_exception = EventTarget.report_exception
 
     def __init__(self, *, clock: Clock | Any = None, resolution_ms: float = 1.0,
                  string_handlers: bool | Callable[[str], bool] = True,
@@ -37,15 +61,19 @@ class GlobalScope(Introspection):
                            max_timers=max_timers)
         EventTarget.__init__(self)
         self.performance = Performance(self)
-        self._init_threads()
-        self._init_awaitables()
-        self._init_debug(debug)
+        self._host = None
+        self._staged = StagedBatches(self)
+        self._awaitables = Awaitables(self)
+        self._sites = CreationSites(self, debug)
         if self.namespace is None:
             self.namespace = self._default_namespace()
-        self._host = None
         if loop is not None:
-            from timercore.aio import AsyncioHost
             self._host = AsyncioHost(self, loop)
+
+    @property
+    def debug(self) -> bool:
+        """Whether this scope records creation sites (``debug=True``)."""
+        return self._sites.enabled
 
     def _default_namespace(self) -> dict[str, Any]:
         """String handlers run like eval() in the global scope: the scope's functions are
@@ -61,6 +89,68 @@ class GlobalScope(Introspection):
     def active_timers(self) -> ActiveTimers:
         """The map of active timers: key -> expiry time (ms on the scope's clock)."""
         return ActiveTimers(self)
+
+    # -- the core's upcalls (declared in core/scope_state.pxd) --------------------------
+
+    def _run_coroutine(self, coro: Coroutine[Any, Any, Any]) -> None:
+        self._awaitables.run_coroutine(coro)
+
+    def _merge_staged(self) -> int:
+        return self._staged.merge()
+
+    # -- threads (threads.py) ----------------------------------------------------------
+
+    def schedule_threadsafe(self, batch: Iterable[tuple[Any, ...]]
+                            ) -> concurrent.futures.Future[list[int]]:
+        """From any thread: set a timer for each ``(handler, timeout, *arguments)`` of
+        ``batch``, at the scope's next loop turn, all or none. Returns a
+        ``concurrent.futures.Future`` of their ids, in order (its exception is the
+        conversion error of a bad item, and then no timer of the batch is set)."""
+        return self._staged.stage(batch)
+
+    # -- awaitable timers (promises.py) ------------------------------------------------
+
+    @overload
+    async def sleep(self, ms: float = 0) -> None: ...
+    @overload
+    async def sleep(self, ms: float, value: T) -> T: ...
+
+    async def sleep(self, ms: float = 0, value: T | None = None) -> T | None:
+        """On a scope hosted on asyncio: wait ``ms`` (a setTimeout on this scope), then
+        return ``value``."""
+        return await self._awaitables.sleep(ms, value)
+
+    @overload
+    def interval(self, ms: float = 0) -> AsyncIterator[None]: ...
+    @overload
+    def interval(self, ms: float, value: T) -> AsyncIterator[T]: ...
+
+    def interval(self, ms: float = 0, value: T | None = None) -> AsyncIterator[T | None]:
+        """On a scope hosted on asyncio: yield ``value`` every ``ms`` (a setInterval on
+        this scope). Ticks that come while the consumer is busy are not dropped: each is
+        yielded in turn. The interval is cleared when the loop ends, breaks (once the
+        generator is closed: use ``contextlib.aclosing`` to close it at once) or its task
+        is cancelled."""
+        return self._awaitables.interval(ms, value)
+
+    # -- introspection (introspection.py) ----------------------------------------------
+
+    def timers_snapshot(self) -> TimersSnapshot:
+        """Every timer pending in the wheel (not yet fired), in firing order, as numpy
+        arrays read from C. With ``debug=True``, ``sites`` names where each was created."""
+        return introspection.timers_snapshot(self)
+
+    def creation_sites(self) -> collections.Counter[str]:
+        """Active timers counted by creation site (``debug=True`` scopes only): the first
+        thing to look at when pending timers pile up."""
+        return self._sites.counted()
+
+    def lateness_stats(self, ordering_identifier: str | None = None
+                       ) -> LatenessStats | dict[str, LatenessStats]:
+        """How late timer tasks started, in ms after their expiry: ``LatenessStats(count,
+        p50, p99, max, mean)`` for one ordering identifier, or a dict of every identifier
+        that has run a task since the last ``reset_lateness_stats()``."""
+        return introspection.lateness_stats(self, ordering_identifier)
 
     # -- the loop ----------------------------------------------------------------------
 
@@ -91,9 +181,9 @@ class GlobalScope(Introspection):
         try:
             while True:
                 await self._host.run_async()
-                if not self._coroutines:
+                if not self._awaitables.tasks:
                     break
-                await asyncio.wait(list(self._coroutines))
+                await asyncio.wait(list(self._awaitables.tasks))
         except TaskLimitReached:
             raise LoopLimitError(loop_limit or 0, list(self.active_timers)) from None
         finally:
@@ -110,11 +200,11 @@ class GlobalScope(Introspection):
 
     def close(self) -> None:
         """Clear every timer, task and microtask; the scope is unusable afterwards."""
-        super().close()
+        ScopeCore.close(self)
         if self._host is not None:
             self._host.close()
-        self._fail_awaiting()
-        self._fail_staged()
+        self._awaitables.close()
+        self._staged.close()
 
     # -- virtual-time helpers (sinon's fake timers' names) -----------------------------
 
@@ -196,7 +286,7 @@ class GlobalScope(Introspection):
         if self.clock.is_virtual:
             self._jump_clock(t)
         else:
-            self._sleep_until_woken(delay / 1000.0)
+            self._staged.wait(delay / 1000.0)
 
 
 def _check_loop_limit(loop_limit: object) -> None:

@@ -1,68 +1,70 @@
 """Threads: a scope belongs to the thread that created it (the compiled core checks
 every call: RuntimeError from any other thread), and worker threads hand it timers in
 bulk through ``schedule_threadsafe``: the batch is staged under a lock and merged into
-the wheel at the loop's next turn, with one wake-up for the whole batch."""
+the wheel at the loop's next turn, with one wake-up for the whole batch. The staging is
+a part the scope owns (``GlobalScope._staged``), closed with it."""
 from __future__ import annotations
 
 import concurrent.futures
 import threading
-from typing import Any, Iterable
-from timercore.scope_base import ScopeBase
+from typing import TYPE_CHECKING, Any, Iterable
+
+if TYPE_CHECKING:
+    from timercore.scope import GlobalScope
+
+Batch = list[tuple[Any, ...]]
 
 
-class ThreadSafeScheduling(ScopeBase):
-    """schedule_threadsafe: the link of the scope chain after ScopeBase."""
+class StagedBatches:
+    """Batches of timers staged by other threads for one scope."""
 
-    _staged: list[tuple[list[tuple[Any, ...]], concurrent.futures.Future[list[int]]]]
+    def __init__(self, scope: GlobalScope) -> None:
+        self._scope = scope
+        self._batches: list[tuple[Batch, concurrent.futures.Future[list[int]]]] = []
+        self._lock = threading.Lock()
+        self._event = threading.Event()       # wakes a run() sleeping on a real clock
 
-    def _init_threads(self) -> None:
-        self._staged = []
-        self._staged_lock = threading.Lock()
-        self._staged_event = threading.Event()    # wakes a run() sleeping on a real clock
-
-    def schedule_threadsafe(self, batch: Iterable[tuple[Any, ...]]
-                            ) -> concurrent.futures.Future[list[int]]:
-        """From any thread: set a timer for each ``(handler, timeout, *arguments)`` of
-        ``batch``, at the scope's next loop turn, all or none. Returns a
-        ``concurrent.futures.Future`` of their ids, in order (its exception is the
-        conversion error of a bad item, and then no timer of the batch is set)."""
+    def stage(self, batch: Iterable[tuple[Any, ...]]) -> concurrent.futures.Future[list[int]]:
+        """GlobalScope.schedule_threadsafe, from any thread."""
         items = list(batch)
         for n, item in enumerate(items):
             if not isinstance(item, tuple) or not item:
                 raise TypeError(f"batch[{n}] must be a tuple (handler, timeout, *arguments), "
                                 f"not {type(item).__name__}")
         future: concurrent.futures.Future[list[int]] = concurrent.futures.Future()
-        with self._staged_lock:
-            first = not self._staged
-            self._staged.append((items, future))
+        with self._lock:
+            first = not self._batches
+            self._batches.append((items, future))
         if first:
             self._wake_owner()
         return future
 
     def _wake_owner(self) -> None:
-        host = self._host
+        host = self._scope._host
         if host is not None:
             try:
                 host.loop.call_soon_threadsafe(host._wake)
             except RuntimeError:        # the loop is closed: merged if it ever runs again
                 pass
-        self._staged_event.set()
+        self._event.set()
 
-    def _merge_staged(self) -> int:
-        """In the owner thread, at the top of a loop turn: set the staged timers."""
-        if not self._staged:           # unlocked peek: a batch staged now waits a turn
+    def merge(self) -> int:
+        """In the owner thread, at the top of a loop turn: set the staged timers, each
+        batch all or none. Returns how many were set."""
+        if not self._batches:           # unlocked peek: a batch staged now waits a turn
             return 0
-        with self._staged_lock:
-            staged, self._staged = self._staged, []
+        with self._lock:
+            batches, self._batches = self._batches, []
         merged = 0
-        for items, future in staged:
+        scope = self._scope
+        for items, future in batches:
             ids: list[int] = []
             try:
                 for item in items:
-                    ids.append(self.setTimeout(*item))
+                    ids.append(scope.setTimeout(*item))
             except BaseException as exc:
                 for id in ids:
-                    self.clearTimeout(id)
+                    scope.clearTimeout(id)
                 future.set_exception(exc)
                 if not isinstance(exc, Exception):
                     raise
@@ -71,13 +73,14 @@ class ThreadSafeScheduling(ScopeBase):
                 merged += len(ids)
         return merged
 
-    def _fail_staged(self) -> None:
-        with self._staged_lock:
-            staged, self._staged = self._staged, []
-        for _, future in staged:
-            future.set_exception(RuntimeError("the scope was closed"))
+    def wait(self, seconds: float) -> None:
+        """A real-clock wait of the owner thread that a staged batch cuts short."""
+        if self._event.wait(seconds):
+            self._event.clear()
 
-    def _sleep_until_woken(self, seconds: float) -> None:
-        """A real-clock wait that a staged batch cuts short."""
-        if self._staged_event.wait(seconds):
-            self._staged_event.clear()
+    def close(self) -> None:
+        """The scope closed: every batch still staged fails."""
+        with self._lock:
+            batches, self._batches = self._batches, []
+        for _, future in batches:
+            future.set_exception(RuntimeError("the scope was closed"))

@@ -21,6 +21,7 @@ from asyncio.events import _get_running_loop
 from asyncio.log import logger as _asyncio_logger
 from logging import getLogger as _getLogger
 from collections import deque, namedtuple
+from functools import partial as _partial
 from operator import index as _operator_index
 from types import CoroutineType as _CoroutineType
 
@@ -45,10 +46,7 @@ include "core/clock.pyx"
 include "core/validate.pyx"
 include "core/wheel.pyx"
 include "core/scope_state.pyx"
-include "core/microtasks.pyx"
 include "core/timers.pyx"
-include "core/node_timers.pyx"
 include "core/idle.pyx"
-include "core/event_loop.pyx"
-include "core/introspection.pyx"
+include "core/scope_core.pyx"
 include "core/asyncio_timers.pyx"

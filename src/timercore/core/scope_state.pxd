@@ -1,15 +1,18 @@
-# What every part of a scope shares: its clock and active time, suspension, the thread
-# that owns it, closing, and the asyncio host's wake-up (core/scope_state.pyx).
-# Hot helpers are called as ScopeState._now(self) from subclasses: a direct C call
-# (self._now() from a subclass would go through the vtable).
+# ScopeState, the first of the core's three levels (ScopeState -> Timers -> ScopeCore):
+# what every part of a scope shares, the agent's state: its clock and active time,
+# suspension, the thread that owns it, closing, the asyncio host's wake-up, and the queues
+# every part feeds: §8.7 microtasks and the tasks of non-timer task sources
+# (core/scope_state.pyx). Hot helpers are called as ScopeState._now(self): a direct C
+# call (self._now() from a subclass or a part would go through the vtable).
 
-# Upcalls, the core's only crossings into the façade: Python methods the core calls on
-# itself, each with a core default, so a bare ScopeCore works; the façade overrides them:
-#   report_exception(exc)  scope_state.pyx (logs)    -> timercore.events (error event)
-#   _run_coroutine(coro)   scope_state.pyx (refuses) -> timercore.promises (asyncio task)
-#   _merge_staged()        event_loop.pyx (nothing)  -> timercore.threads (staged batches)
-#   _default_namespace()   timers.pyx ({})           -> timercore.scope, window (globals)
-# and one callable set from outside: _wake (the asyncio host, _set_host).
+# Crossings into the façade, each declared here once with its core default, so a bare
+# ScopeCore works (tests/test_introspection.py); timercore.scope.GlobalScope overrides
+# the four upcalls, and the asyncio host sets the one callable:
+#   report_exception(exc)  here (logs)               -> GlobalScope: an ErrorEvent (events.py)
+#   _run_coroutine(coro)   here (refuses: TypeError) -> GlobalScope: an asyncio task
+#   _merge_staged()        scope_core.pyx (nothing)  -> GlobalScope: threads' staged batches
+#   _default_namespace()   timers.pyx ({})           -> GlobalScope, Window: the globals
+#   _wake                  _set_host(wake) (None)    <- timercore.aio.AsyncioHost
 
 cdef class ScopeState:
     cdef:
@@ -22,6 +25,10 @@ cdef class ScopeState:
         unsigned long _owner     # the thread that created the scope: the only one allowed
         object _wake             # hosted on asyncio: called when work appears earlier than
         double _armed_ms         # the one wake-up the host has scheduled (active time)
+        object _microtasks       # deque of callables
+        object _tasks            # deque of (callable, args): tasks of other task sources
+        bint _in_checkpoint
+        int _current_nesting     # timer nesting level of the running task (§8.6 step 3)
 
     cdef int _init_clock(self, object clock) except -1
     cdef inline double _now(self) except? -1.0
@@ -31,3 +38,6 @@ cdef class ScopeState:
     cdef inline int _check_thread(self) except -1
     cdef int _wrong_thread(self) except -1
     cdef inline int _wake_before(self, double deadline) except -1
+    cdef int _checkpoint(self) except -1
+    cdef int _queue_task(self, object callback, tuple args) except -1
+    cdef Py_ssize_t _run_queued_tasks(self) except -1

@@ -1,5 +1,7 @@
-# HTML §8.6 timers: setTimeout/setInterval/clear*, the map of active timers, and "run
-# steps after a timeout" for other specifications' timeouts (core/timers.pyx).
+# Timers, the core's second level (ScopeState -> Timers -> ScopeCore): HTML §8.6
+# setTimeout/setInterval/clear*, the map of active timers, "run steps after a timeout" for
+# other specifications' timeouts, and Node's extensions (refresh, unref/ref), keyed by the
+# same ids (core/timers.pyx).
 
 cdef enum:
     F_LIVE = 1        # the timer's key is in the map of active timers
@@ -20,7 +22,7 @@ cdef struct SlotData:
     uint8_t flags
 
 
-cdef class Timers(Microtasks):
+cdef class Timers(ScopeState):
     cdef:
         TimerWheel _wheel
         tc_idmap _ids            # numeric id -> slot
@@ -56,3 +58,6 @@ cdef class Timers(Microtasks):
     cdef int _run_completion_steps(self, uint32_t slot) except -1
     cdef bint _cancel_run_steps(self, object key) except -1
     cdef inline bint _next_expiry(self, double *active_ms)
+    cdef inline int32_t _live_slot(self, object id) except -2
+    cdef inline bint _only_unrefd(self)
+    cdef inline bint _has_ref_timers(self)

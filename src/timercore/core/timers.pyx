@@ -1,7 +1,8 @@
 # HTML §8.6 timers: the timer initialization steps and the task they queue, clearTimeout,
-# the map of active timers (numeric ids in a C hash, other keys in a dict) and "run steps
-# after a timeout"; Timers, declared in core/timers.pxd. Spec step numbers run through the
-# code and the test names (tests/test_8_6_timers.py).
+# the map of active timers (numeric ids in a C hash, other keys in a dict), "run steps
+# after a timeout", and Node's extensions of the same timers (refresh, unref/ref: not in
+# the HTML Standard, documented as such); Timers, declared in core/timers.pxd. Spec step
+# numbers run through the code and the test names (tests/test_8_6_timers.py).
 
 TIMER_ORDERING = "setTimeout/setInterval"
 
@@ -19,7 +20,7 @@ cdef class _ActiveTimerKey:
         return f"<timer key {self.ordering_identifier!r} at {id(self):#x}>"
 
 
-cdef class Timers(Microtasks):
+cdef class Timers(ScopeState):
     """The timers of one scope.
 
     Invariants: a slot's per-slot data (callback, args, id, flags) is valid from insert
@@ -200,22 +201,10 @@ cdef class Timers(Microtasks):
 
     cdef int _clear(self, object id) except -1:
         cdef int32_t slot, key
-        cdef int overflow = 0
-        cdef long long as_c = 0
         ScopeState._check_thread(self)
-        if type(id) is int:
-            as_c = PyLong_AsLongLongAndOverflow(id, &overflow)
-        if type(id) is int and not overflow and 0 < as_c <= ID_MAX:
-            key = <int32_t>as_c
-        elif type(id) is int and not overflow and -0x80000000 <= as_c <= 0:
-            return 0         # no wrap can make it an id
-        elif id is None or isinstance(id, (str, bytes)) or not (
-                hasattr(type(id), "__index__") or hasattr(type(id), "__float__")):
-            return 0         # accepted and ignored: it names no timer
-        else:
-            key = to_long(id, "id")
-            if key <= 0:
-                return 0
+        key = <int32_t>as_key(id, "id", TIMER_ID)
+        if not key:
+            return 0         # names no timer (None, a string, 0, a negative number...)
         slot = tc_idmap_get(&self._ids, key)
         if slot < 0:
             return 0
@@ -408,13 +397,113 @@ cdef class Timers(Microtasks):
         return self._wheel.c_next_expiry(active_ms) and active_ms[0] < MAX_TIME_MS_C
 
     def close(self):
-        Microtasks.close(self)
+        ScopeState.close(self)
         self._wheel = TimerWheel(self._wheel._w.resolution, 0.0)
         tc_idmap_free(&self._ids)
         tc_idmap_init(&self._ids)
         self._run_keys.clear()
         self._objs = [None] * (2 * self._cap)
         self._unrefd = 0
+
+    # -- Node's extensions: refresh, unref / ref / has_ref -------------------------------
+
+    cdef inline int32_t _live_slot(self, object id) except -2:
+        """The slot of a live numeric timer id, or -1 (any other int names no timer)."""
+        cdef int32_t key
+        ScopeState._check_thread(self)
+        key = <int32_t>as_key(id, "id", NODE_ID)
+        return tc_idmap_get(&self._ids, key) if key else -1
+
+    @cython.binding(False)                    # a plain method descriptor, called as
+    @cython.always_allow_keywords(False)      # METH_O: the cheapest call (one per packet)
+    def refresh(self, id):
+        """Re-arm a pending timer with its own timeout, counted from now; it keeps its id
+        and orders after the timers already due at its new time (as if set now). O(1):
+        the idle-timeout pattern, one call per packet. Returns True if re-armed; False if
+        ``id`` names no pending timer (cleared, or fired and not an interval, or its task
+        is running now: an interval then re-arms itself when the task ends)."""
+        cdef int32_t slot = Timers._live_slot(self, id)
+        cdef double deadline
+        cdef int rc
+        if slot < 0:                 # (a closed scope's map is empty: no open check needed)
+            return False
+        deadline = ScopeState._now(self) + self._slots[slot].timeout
+        rc = tw_reschedule(&self._wheel._w, tw_slot_handle(&self._wheel._w, slot), deadline)
+        if rc < 0:
+            raise MemoryError()
+        if rc:
+            ScopeState._wake_before(self, deadline)
+        return rc != 0
+
+    def refresh_many(self, ids):
+        """``refresh`` for many ids at once (a 1-d array or sequence of ints): the loop
+        runs in C, no Python call per id. Returns how many were re-armed; ids that name
+        no pending timer are skipped, as ``refresh`` would return False for them."""
+        cdef const int64_t[::1] v
+        cdef Py_ssize_t i, n
+        cdef int64_t key
+        cdef int32_t slot
+        cdef int rc
+        cdef long long done = 0
+        cdef double now, deadline, earliest = INFINITY
+        ScopeState._check_thread(self)
+        v = as_array(ids, np.int64, "ids", "iu")
+        n = v.shape[0]
+        now = ScopeState._now(self)
+        for i in range(n):
+            key = v[i]
+            if not 0 < key <= ID_MAX:
+                continue
+            slot = tc_idmap_get(&self._ids, <int32_t>key)
+            if slot < 0:
+                continue
+            deadline = now + self._slots[slot].timeout
+            rc = tw_reschedule(&self._wheel._w, tw_slot_handle(&self._wheel._w, slot), deadline)
+            if rc < 0:
+                raise MemoryError()     # the ids before this one are re-armed
+            if rc:
+                done += 1
+                if deadline < earliest:
+                    earliest = deadline
+        ScopeState._wake_before(self, earliest)
+        return done
+
+    def unref(self, id):
+        """Let ``run()`` (and ``run_async()``) return while this timer is still pending:
+        it fires only if the loop runs for other reasons. True if ``id`` is a live timer."""
+        cdef int32_t slot = Timers._live_slot(self, id)
+        if slot < 0:
+            return False
+        if not self._slots[slot].flags & F_UNREF:
+            self._slots[slot].flags |= F_UNREF
+            self._unrefd += 1
+        return True
+
+    def ref(self, id):
+        """Undo ``unref(id)``: ``run()`` waits for this timer again. True if live."""
+        cdef int32_t slot = Timers._live_slot(self, id)
+        if slot < 0:
+            return False
+        if self._slots[slot].flags & F_UNREF:
+            self._slots[slot].flags &= ~F_UNREF
+            self._unrefd -= 1
+        return True
+
+    def has_ref(self, id):
+        """True if ``id`` is a live timer that ``run()`` waits for."""
+        cdef int32_t slot = Timers._live_slot(self, id)
+        return slot >= 0 and not self._slots[slot].flags & F_UNREF
+
+    cdef inline bint _only_unrefd(self):
+        """Every entry of the map of active timers is unref'd (and there is one)."""
+        return self._unrefd > 0 and not self._has_ref_timers()
+
+    cdef inline bint _has_ref_timers(self):
+        """Does run() wait for the active timers? (False when all are unref'd.)"""
+        return self._ids.len + len(self._run_keys) > self._unrefd
+
+    def _waits_for_timers(self):
+        return self._has_ref_timers()
 
     # snake_case aliases
     set_timeout = setTimeout

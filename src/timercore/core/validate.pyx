@@ -1,5 +1,5 @@
-# Argument checks shared by every part of the core and the façade (check_ms):
-# validate.pxd has the vocabulary.
+# Argument checks shared by every part of the core and the façade (check_ms): numbers,
+# ids and handles, arrays; validate.pxd has the vocabulary.
 
 cdef double as_real(object value, str name, str kind) except? -1.0:
     """A float from a real number: ``kind`` names what was expected in the TypeError
@@ -52,3 +52,67 @@ def check_ms(value, str name, Constraint constraint=FINITE):
     """as_ms for the façade: a float of milliseconds, or TypeError/ValueError naming
     ``name``."""
     return as_ms(value, name, constraint)
+
+
+cdef object as_index(object value, str name):
+    """operator.index(value), with a TypeError that names the argument."""
+    try:
+        return _operator_index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer, not {type(value).__name__}") from None
+
+
+cdef inline int64_t as_key(object value, str name, KeyKind kind) except -1:
+    """The key an id or handle argument names (> 0), or 0 if it names none: the one
+    conversion of ids and handles. An exact int in range is read here in C (the hot
+    path: clearTimeout, cancel); everything else goes to as_key_slow."""
+    cdef int overflow = 0
+    cdef long long v
+    if type(value) is int:
+        v = PyLong_AsLongLongAndOverflow(value, &overflow)
+        if not overflow:
+            if kind == WHEEL_HANDLE:
+                return v if v > 0 else 0
+            if 0 < v <= 0x7FFFFFFF:
+                return v
+    return as_key_slow(value, name, kind)
+
+
+cdef int64_t as_key_slow(object value, str name, KeyKind kind) except -1:
+    cdef int overflow = 0
+    cdef long long v
+    if kind == NODE_ID or kind == WHEEL_HANDLE:
+        if kind == NODE_ID and isinstance(value, bool):
+            raise TypeError(f"{name} must be a timer id (int), not bool")
+        if type(value) is not int:
+            value = as_index(value, name)
+        v = PyLong_AsLongLongAndOverflow(value, &overflow)
+        if overflow or v <= 0 or (kind == NODE_ID and v > 0x7FFFFFFF):
+            return 0
+        return v
+    # WebIDL long / unsigned long. None, strings and objects that are no number are
+    # accepted and name nothing (as clearTimeout("x") in a browser converts to 0).
+    if value is None or isinstance(value, (str, bytes)) or not (
+            hasattr(type(value), "__index__") or hasattr(type(value), "__float__")):
+        return 0
+    v = to_long(value, name) if kind == TIMER_ID else to_unsigned_long(value, name)
+    return v if v > 0 else 0
+
+
+cdef cnp.ndarray as_array(object values, object dtype, str name, str kinds):
+    """A 1-d C-contiguous array of dtype; TypeError naming the argument otherwise.
+    Values whose natural dtype kind is not in ``kinds`` (floats for handles, strings,
+    objects, ints beyond int64) are rejected, not silently cast."""
+    cdef cnp.ndarray arr
+    try:
+        arr = np.asarray(values)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise TypeError(f"{name} must be a 1-d array of numbers: {exc}") from None
+    if arr.ndim != 1:
+        raise TypeError(f"{name} must be 1-dimensional, got {arr.ndim} dimensions")
+    if arr.dtype.kind not in kinds and arr.shape[0]:
+        raise TypeError(f"{name} must not have dtype {arr.dtype}")
+    if (arr.dtype.kind == "u" and dtype is np.int64 and arr.shape[0]
+            and arr.max() > 0x7FFFFFFFFFFFFFFF):
+        raise TypeError(f"{name} has values beyond int64")
+    return np.ascontiguousarray(arr, dtype=dtype)

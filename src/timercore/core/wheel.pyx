@@ -17,26 +17,9 @@ cdef object lateness_stats(const tc_lat *h):
                          h.max_ms, h.sum_ms / h.count)
 
 
-cdef object _index(object value, str name):
-    """operator.index(value), with a TypeError that names the argument."""
-    try:
-        return _operator_index(value)
-    except TypeError:
-        raise TypeError(f"{name} must be an integer, not {type(value).__name__}") from None
-
-
-cdef inline int64_t _as_handle(object handle) except? -1:
-    """An int64 handle from an integer; integers outside int64 name no timer (0)."""
-    cdef int overflow = 0
-    cdef long long h
-    if type(handle) is not int:
-        handle = _index(handle, "handle")
-    h = PyLong_AsLongLongAndOverflow(handle, &overflow)
-    return 0 if overflow else h
-
-
 cdef inline int _as_ordering(object ordering_id) except -1:
-    cdef object o = ordering_id if type(ordering_id) is int else _index(ordering_id, "ordering_id")
+    cdef object o = (ordering_id if type(ordering_id) is int
+                     else as_index(ordering_id, "ordering_id"))
     if not 0 <= o <= TW_MAX_ORDERING:
         raise ValueError(f"ordering_id must be in 0..{TW_MAX_ORDERING}, got {o}")
     return <int>o
@@ -97,13 +80,13 @@ cdef class TimerWheel:
     def cancel(self, handle):
         """Cancel a pending timer. True if it was pending; False for a stale, unknown,
         fired or already-cancelled handle. O(1). ``TypeError`` for a non-integer."""
-        return tw_cancel(&self._w, _as_handle(handle)) != 0
+        return tw_cancel(&self._w, as_key(handle, "handle", WHEEL_HANDLE)) != 0
 
     @cython.binding(False)      # a method descriptor: CPython's cheapest call
     def reschedule(self, handle, deadline_ms):
         """Move a pending timer to a new deadline, keeping its handle; it then orders
         after timers already pending at that deadline. O(1). False if not pending."""
-        cdef int64_t h = _as_handle(handle)
+        cdef int64_t h = as_key(handle, "handle", WHEEL_HANDLE)
         cdef int rc = tw_reschedule(&self._w, h, as_ms(deadline_ms, "deadline_ms"))
         if rc < 0:
             raise MemoryError()
@@ -112,7 +95,7 @@ cdef class TimerWheel:
     def deadline(self, handle):
         """The deadline (ms) of a pending timer; ``KeyError`` if the handle is stale."""
         cdef double d
-        if not tw_lookup(&self._w, _as_handle(handle), &d):
+        if not tw_lookup(&self._w, as_key(handle, "handle", WHEEL_HANDLE), &d):
             raise KeyError(handle)
         return d
 
@@ -180,14 +163,14 @@ cdef class TimerWheel:
         ``deadlines`` is converted to float64; all are checked before any is inserted,
         so bad input leaves the wheel unchanged. The GIL is released while inserting.
         """
-        cdef cnp.ndarray[cnp.float64_t, ndim=1] d_arr = _as_array(
+        cdef cnp.ndarray[cnp.float64_t, ndim=1] d_arr = as_array(
             deadlines, np.float64, "deadlines", "biuf")
         cdef Py_ssize_t n = d_arr.shape[0]
         if n and not np.isfinite(d_arr).all():
             raise ValueError("deadlines must all be finite")
         cdef cnp.ndarray o_arr = None
         if ordering_ids is not None:
-            o_arr = _as_array(ordering_ids, np.int64, "ordering_ids", "biu")
+            o_arr = as_array(ordering_ids, np.int64, "ordering_ids", "biu")
             if o_arr.shape[0] != n:
                 raise ValueError(f"ordering_ids has {o_arr.shape[0]} items, deadlines {n}")
             if n and (o_arr.min() < 0 or o_arr.max() > TW_MAX_ORDERING):
@@ -217,7 +200,7 @@ cdef class TimerWheel:
 
     def cancel_many(self, handles):
         """Cancel many handles; returns how many were pending. GIL released."""
-        cdef cnp.ndarray h_arr = _as_array(handles, np.int64, "handles", "iu")
+        cdef cnp.ndarray h_arr = as_array(handles, np.int64, "handles", "iu")
         cdef const int64_t[::1] hv = h_arr
         cdef Py_ssize_t i, n = hv.shape[0]
         cdef int64_t cancelled = 0
@@ -232,7 +215,7 @@ cdef class TimerWheel:
         return self._w.len
 
     def __contains__(self, handle):
-        return tw_contains(&self._w, _as_handle(handle)) != 0
+        return tw_contains(&self._w, as_key(handle, "handle", WHEEL_HANDLE)) != 0
 
     @property
     def now(self):
@@ -291,7 +274,7 @@ cdef class TimerWheel:
 
     def _slot_of(self, handle):
         """Slab index of a pending handle, or -1 (tests)."""
-        return tw_slot_of(&self._w, _as_handle(handle))
+        return tw_slot_of(&self._w, as_key(handle, "handle", WHEEL_HANDLE))
 
     def _set_generation(self, slot, gen):
         """Set a slab slot's generation (tests: reach the wrap without 2**31 reuses)."""
@@ -301,22 +284,3 @@ cdef class TimerWheel:
     def __repr__(self):
         return (f"<TimerWheel pending={self._w.len} now={self._w.now!r} "
                 f"resolution_ms={self._w.resolution!r}>")
-
-
-cdef cnp.ndarray _as_array(object values, object dtype, str name, str kinds):
-    """A 1-d C-contiguous array of dtype; TypeError naming the argument otherwise.
-    Values whose natural dtype kind is not in ``kinds`` (floats for handles, strings,
-    objects, ints beyond int64) are rejected, not silently cast."""
-    cdef cnp.ndarray arr
-    try:
-        arr = np.asarray(values)
-    except (TypeError, ValueError, OverflowError) as exc:
-        raise TypeError(f"{name} must be a 1-d array of numbers: {exc}") from None
-    if arr.ndim != 1:
-        raise TypeError(f"{name} must be 1-dimensional, got {arr.ndim} dimensions")
-    if arr.dtype.kind not in kinds and arr.shape[0]:
-        raise TypeError(f"{name} must not have dtype {arr.dtype}")
-    if (arr.dtype.kind == "u" and dtype is np.int64 and arr.shape[0]
-            and arr.max() > 0x7FFFFFFFFFFFFFFF):
-        raise TypeError(f"{name} has values beyond int64")
-    return np.ascontiguousarray(arr, dtype=dtype)

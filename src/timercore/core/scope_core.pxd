@@ -1,8 +1,9 @@
-# The event loop turn (core/event_loop.pyx): what one turn runs, and when the next is
-# due: the one decision run(), the virtual-time helpers and the asyncio host share.
+# ScopeCore, the core's third and last level (ScopeState -> Timers -> ScopeCore): the
+# event loop of one global scope, and its composed parts (core/scope_core.pyx).
 
-cdef class EventLoop(IdleCallbacks):
+cdef class ScopeCore(Timers):
     cdef:
+        IdleCallbacks _idle      # requestIdleCallback (core/idle.pyx), closed in close()
         tw_out _batch            # handles fired by the wheel, run one task each
         size_t _batch_pos
         bint _running
