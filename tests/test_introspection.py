@@ -147,3 +147,19 @@ def test_a_bare_scope_core_works_with_the_cores_defaults(caplog):
     messages = [r.getMessage() for r in caplog.records]
     assert messages == ["Uncaught ZeroDivisionError", "Uncaught TypeError"]
     assert "only run on a scope hosted on asyncio" in str(caplog.records[1].exc_info[1])
+
+
+def test_the_house_has_three_levels_on_each_side():
+    # Window -> GlobalScope over the compiled ScopeCore -> Timers -> ScopeState; parts
+    # with their own state are owned objects, each closed by name (docs/architecture.md).
+    from timercore.introspection import CreationSites
+    from timercore.promises import Awaitables
+    from timercore.threads import StagedBatches
+
+    assert [c.__name__ for c in timercore.Window.__mro__] == [
+        "Window", "GlobalScope", "ScopeCore", "Timers", "ScopeState", "EventTarget", "object"]
+    w = timercore.Window(clock=timercore.VirtualClock())
+    assert isinstance(w._staged, StagedBatches)
+    assert isinstance(w._awaitables, Awaitables)
+    assert isinstance(w._sites, CreationSites)
+    w.close()
