@@ -193,12 +193,36 @@ def test_the_readme_states_the_durations_the_bench_estimates(monkeypatch):
     cli.add_arguments(parser)
 
     def estimate_min(argv):
-        ns, repeat, cases, _ = cli.plan(parser.parse_args(argv))
+        args = parser.parse_args(argv)
+        ns, repeat, cases, _ = cli.plan(args)
         todo = [(c, n) for n in ns for c in cases if cli._runs(c, n, ns)]
-        return sum(cli.estimate_s(c, n, repeat) for c, n in todo) / 60
+        return (sum(cli.estimate_s(c, n, repeat) for c, n in todo)
+                + cli.servers_estimate_s(cli.servers_plan(args))) / 60
 
     low, high, full_low, full_high = map(int, m.groups())
     assert low <= round(estimate_min([])) <= high
     assert low <= round(estimate_min(["--peers", "asyncio,uvloop,rloop,node,heapq"])) <= high
     assert full_low <= round(estimate_min(["--full"])) <= full_high
     assert f"about {full_low}-{full_high} minutes" in " ".join(parser.format_help().split())
+
+
+def test_the_keepalive_timers_case_runs_every_ping_on_each_loop():
+    # websockets' keepalive path without sockets: N connections x KEEPALIVE_PINGS pings,
+    # each a sleep that fires and a timeout that is cancelled; CPU ns per ping > 0.
+    cases = [c for c in CASES if c.scenario == "keepalive timers"]
+    assert {c.family for c in cases} >= {"timercore loop", "asyncio"}
+    for case in cases:
+        assert case.fn(200) > 0
+
+
+def test_servers_at_scale_runs_only_when_asked_and_names_every_loop(monkeypatch):
+    import argparse
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    monkeypatch.setattr(cli, "_installed", lambda name: name in ("uvloop", "rloop"))
+    assert cli.servers_plan(parser.parse_args([])) == []
+    loops = cli.servers_plan(parser.parse_args(["--scenario", "servers at scale",
+                                                "--peers", "asyncio,uvloop,rloop"]))
+    assert loops == ["asyncio", "uvloop", "rloop", "timercore", "timercore/uvloop",
+                     "timercore/rloop"]
+    assert cli.servers_estimate_s(loops) > 0

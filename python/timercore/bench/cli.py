@@ -59,6 +59,8 @@ SCENARIOS = {
     "fire over 1 s": "CPU to fire N timers spread over one real (or virtual) second",
     "idle-timeout mix": "insert N, re-arm half, cancel 40 %, fire the rest",
     "idle callbacks": "requestIdleCallback post + run",
+    "keepalive timers": "websockets' keepalive timer path per ping, N connections, no "
+                        "sockets: asyncio.sleep, then asyncio.timeout around the pong",
     "memory (tracemalloc)": "Python heap per pending timer as tracemalloc sees it",
     "server": "loopback echo server, 2,000 connections, idle timeout re-armed per message "
               "(CPU ns per message)",
@@ -69,7 +71,12 @@ SCENARIOS = {
     "server on rloop": "the server on rloop: timercore's timers on rloop's I/O (tc loop) "
                          "against rloop",
     "server on rloop +1M idle": "the same with 1,000,000 timers pending",
+    "servers at scale": "websockets keepalive and uvicorn + asyncio.timeout(), 10,000 idle "
+                        "connections, a client process; server CPU, RSS per connection, "
+                        "timer lateness; every loop, 3 rounds (bench/servers.py: more)",
 }
+SERVERS_N, SERVERS_ROUNDS = 10_000, 3          # --full's servers at scale (bench/servers.py:
+SERVERS_INTERVAL_S, SERVERS_WINDOW_S = 1.0, 3.0  # up to 100,000, 5 rounds)
 HEADLINE = ("schedule", "cancel", "schedule + cancel", "fire", "memory")
 FAMILIES = ("TimerWheel", "Window", "timercore loop", *LOOP_PEERS, "Node.js", "heapq", "sched")
 SHORT = {"TimerWheel": "wheel", "timercore loop": "tc loop", "Node.js": "node"}
@@ -201,6 +208,9 @@ def cases(peers: set[str]) -> tuple[list[Case], list[str]]:
                  fixed_s=1.2),
             Case("idle-timeout mix", family, api, mem(sc.loop_idle, factory),
                  us_per_timer=3 * slow),
+            Case("keepalive timers", family, f"{api} asyncio.sleep + asyncio.timeout",
+                 mem(sc.loop_keepalive, factory), "ns CPU/ping", max_n=100_000,
+                 us_per_timer=20 * slow),
             Case("memory", family, f"{api} call_later", mem(measure_in_child, child),
                  "bytes/timer", us_per_timer=slow, fixed_s=0.5),
             Case("memory (tracemalloc)", family, f"{api} call_later",
@@ -504,7 +514,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         .replace("%", "%%"))
     p.add_argument("--full", action="store_true",
                    help="the full sweep: every scenario at N=10000,100000,1000000, best "
-                        "of 3 (about 15-20 minutes; it prints its estimate as it starts)")
+                        "of 3, and servers at scale (about 25-30 minutes; it prints its "
+                        "estimate as it starts)")
     p.add_argument("--repeat", type=int, default=None,
                    help="samples per timing case, the best is shown (default 1; --full 3)")
     p.add_argument("--json", metavar="FILE", help="write machine-readable results here")
@@ -576,6 +587,43 @@ def plan(args: argparse.Namespace) -> tuple[list[int], int, list[Case], list[str
     return ns, repeat, [c for c in case_list if c.scenario in wanted], missing
 
 
+def servers_plan(args: argparse.Namespace) -> list[str]:
+    """The loops servers at scale runs on (none if not asked for): the installed peers,
+    and timercore's loop on each of their I/O."""
+    wanted = (_names(args.scenario, list(SCENARIOS), "--scenario") if args.scenario
+              else list(SCENARIOS) if args.full else [])
+    if "servers at scale" not in wanted:
+        return []
+    peers = set(_names(args.peers, PEERS, "--peers"))
+    loops = [p for p in ("asyncio", *FOREIGN_LOOPS)
+             if p in peers and (p == "asyncio" or _installed(p))]
+    return loops + [{"asyncio": "timercore"}.get(p, f"timercore/{p}")
+                    for p in loops if p in ("asyncio", "uvloop", "rloop")]
+
+
+def run_servers(loops: list[str], console: Any) -> list[dict[str, Any]]:
+    """Servers at scale on ``loops``; prints its tables (and what it could not measure)."""
+    if not loops:
+        return []
+    from timercore.bench import servers
+    console.print(f"servers at scale: {len(loops)} loops x {SERVERS_ROUNDS} rounds, "
+                  f"N={SERVERS_N:,}, about {round(servers_estimate_s(loops) / 60)} min",
+                  highlight=False)
+    rows, problems = servers.sweep(list(servers.SCENARIOS), loops, [SERVERS_N],
+                                   SERVERS_ROUNDS, interval=SERVERS_INTERVAL_S,
+                                   window=SERVERS_WINDOW_S)
+    console.print(servers.markdown(rows, SERVERS_INTERVAL_S), highlight=False, markup=False)
+    for problem in problems:
+        console.print(f"could not measure: {problem}", highlight=False, markup=False)
+    return rows
+
+
+def servers_estimate_s(loops: list[str]) -> float:
+    """Rough seconds for servers at scale: per loop and round, both scenarios' start,
+    connections, steady state and window."""
+    return len(loops) * SERVERS_ROUNDS * 16.0
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         from rich.console import Console
@@ -596,10 +644,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     for name in missing:
         console.print(f"[yellow]skipped: {name} is not installed[/yellow]")
+    server_loops = servers_plan(args)
     todo = [(c, n) for n in ns for c in case_list if _runs(c, n, ns)]
     weights = {(id(c), n): estimate_s(c, n, repeat) for c, n in todo}
-    console.print(f"timercore bench: {len(todo)} cases, about "
-                  f"{max(1, round(sum(weights.values()) / 60))} min", highlight=False)
+    total_s = sum(weights.values()) + servers_estimate_s(server_loops)
+    console.print(f"timercore bench: {len(todo) + bool(server_loops)} cases, about "
+                  f"{max(1, round(total_s / 60))} min", highlight=False)
     done = [0]
     t_start = time.perf_counter()
 
@@ -624,12 +674,15 @@ def run(args: argparse.Namespace) -> int:
                       f"{r.best:,.1f} {r.unit}", flush=True)
         results = measure(case_list, ns, repeat, on_case)
     render(results, console)
-    console.print(f"({len(results)} cases in {time.perf_counter() - t_start:,.0f} s; "
-                  "full sweep: timercore bench --full)", highlight=False)
+    server_rows = run_servers(server_loops, console)
+    console.print(f"({len(results) + bool(server_loops)} cases in "
+                  f"{time.perf_counter() - t_start:,.0f} s; full sweep: timercore bench --full)",
+                  highlight=False)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"environment": environment(),
-                       "results": [asdict(r) | {"best": r.best} for r in results]}, f, indent=1)
+                       "results": [asdict(r) | {"best": r.best} for r in results],
+                       "servers": server_rows}, f, indent=1)
         console.print(f"results written to {args.json}")
     if args.markdown:
         with open(args.markdown, "w") as f:

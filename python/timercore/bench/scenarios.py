@@ -393,6 +393,35 @@ def loop_idle(factory: LoopFactory, n: int) -> int:
     return elapsed
 
 
+KEEPALIVE_PINGS = 3     # loop_keepalive: keepalive cycles per connection
+
+
+def loop_keepalive(factory: LoopFactory, n: int) -> float:
+    """websockets' keepalive timer path, N connections, without the sockets: each task
+    sleeps until its ping is due (``asyncio.sleep``: a future and a call_later that fires),
+    then waits for the pong under ``asyncio.timeout`` (a call_at, cancelled when the
+    pong, a call_soon here, comes). All N sleep at once: N timers pending. CPU ns per ping
+    (the delays are real, 1-2 ms), the tasks' creation included."""
+    loop = _loop(factory)
+    rng = np.random.default_rng(3)
+    delays = (0.001 + rng.random(n) * 0.001).tolist()
+
+    async def connection(delay: float) -> None:
+        for _ in range(KEEPALIVE_PINGS):
+            await asyncio.sleep(delay)
+            pong = loop.create_future()
+            loop.call_soon(pong.set_result, 0.0)
+            async with asyncio.timeout(10.0):
+                await pong
+
+    async def main() -> None:
+        await asyncio.gather(*(connection(d) for d in delays))
+
+    elapsed = cpu_timed(lambda: loop.run_until_complete(main()))
+    loop.close()
+    return elapsed / (n * KEEPALIVE_PINGS)
+
+
 def loop_server(factory: LoopFactory, n: int, idle_timers: int = 0) -> float:
     """CPU ns per message of the loopback echo server with idle timeouts (N unused), with
     ``idle_timers`` more timers pending meanwhile (the idle connections of a big server)."""

@@ -48,6 +48,7 @@ SERVER_LOOPS = ("asyncio", "uvloop", "rloop", "zuvloop", "rsloop",
                 "timercore", "timercore/uvloop", "timercore/rloop")
 SCENARIOS = ("keepalive", "http")
 PROBE_S = 0.010             # the http scenario's lateness probe: a 10 ms sleep in a loop
+FD_MARGIN = 256             # open files a process needs besides the connections
 
 
 def loop_factory(name: str) -> Callable[[], asyncio.AbstractEventLoop]:
@@ -99,7 +100,7 @@ def _run_server(loop_name: str, n: int,
     """Run a server on ``loop_name``: ``start(lateness)`` listens and returns its ports;
     stdin commands: ``mark`` (forget the lateness so far), ``report`` (lateness p50/p99
     and ``extra()``), anything else or EOF ends it."""
-    problem = raise_open_files(n + 1024)
+    problem = raise_open_files(n + FD_MARGIN)
     if problem:
         _say(error=problem)
         return
@@ -307,7 +308,7 @@ def connect(scenario: str, ports: list[int], n: int, active: int) -> None:
     """Open n connections (and ``active`` more for http), say how many and how long it
     took; http: on ``go SECONDS`` run the active ones back to back, say how many
     requests completed."""
-    problem = raise_open_files(n + active + 1024)
+    problem = raise_open_files(n + active + FD_MARGIN)
     if problem:
         _say(error=problem)
         return
@@ -436,7 +437,11 @@ def run_scale(scenario: str, loop: str, n: int, *, interval: float = 2.0, active
         client = subprocess.Popen([*me, "connect", scenario, ",".join(map(str, ports)),
                                    str(n), str(extra)],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        opened = _line(client, 60 + n / 500)
+        try:
+            opened = _line(client, 60 + n / 500)
+        except RuntimeError as exc:
+            raise RuntimeError(f"the client could not open the connections ({exc}); the "
+                               "server's own errors, if any, are on its stderr") from None
         if opened["opened"] < n + extra:
             raise RuntimeError(f"only {opened['opened']} of {n + extra} connections opened: "
                                f"{opened['error']}")
@@ -488,7 +493,7 @@ def sweep(scenarios: list[str], loops: list[str], sizes: list[int], rounds: int,
     order rotates per round, so drift over the run falls on every loop alike). A size a
     loop cannot reach is named in the problems, not reported."""
     results: dict[tuple[str, str, int], list[ScaleResult]] = {}
-    problems: list[str] = []
+    problems: dict[tuple[str, str, int], str] = {}       # the first, once per case
     for scenario in scenarios:
         for n in sizes:
             for r in range(rounds):
@@ -497,8 +502,9 @@ def sweep(scenarios: list[str], loops: list[str], sizes: list[int], rounds: int,
                         results.setdefault((scenario, loop, n), []).append(
                             run_scale(scenario, loop, n, **kwargs))
                     except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
-                        problems.append(f"{scenario} on {loop} at N={n}: {exc}")
-    return [summarize(v) for v in results.values() if v], problems
+                        problems.setdefault((scenario, loop, n),
+                                            f"{scenario} on {loop} at N={n:,}: {exc}")
+    return [summarize(v) for v in results.values() if v], list(problems.values())
 
 
 def _cell(stat: dict[str, float], fmt: str, scale: float = 1.0) -> str:
