@@ -226,3 +226,37 @@ def test_servers_at_scale_runs_only_when_asked_and_names_every_loop(monkeypatch)
     assert loops == ["asyncio", "uvloop", "rloop", "timercore", "timercore/uvloop",
                      "timercore/rloop"]
     assert cli.servers_estimate_s(loops) > 0
+
+
+def test_the_server_rows_run_in_alternating_rounds_and_show_their_median(monkeypatch):
+    # One sample per round, every loop's server case in turn, the order rotating.
+    order = []
+    figures = {"asyncio": iter([10.0, 30.0, 20.0, 50.0, 40.0]),
+               "timercore loop": iter([5.0, 9.0, 7.0, 6.0, 8.0])}
+
+    def case(family):
+        return cli.Case("server", family, family, lambda n: 0.0, "ns CPU/message", once=True)
+
+    def in_child(fn):
+        family = fn.args[0].family
+        order.append(family)
+        return [next(figures[family])]
+
+    monkeypatch.setattr(cli, "_in_child", in_child)
+    results = cli.measure([case("asyncio"), case("timercore loop")], [1000], 1)
+    assert order == ["asyncio", "timercore loop", "timercore loop", "asyncio"] * 2 + [
+        "asyncio", "timercore loop"]
+    by = {r.family: r for r in results}
+    assert by["asyncio"].samples == [10.0, 30.0, 20.0, 50.0, 40.0]
+    assert by["asyncio"].best == 30.0 and by["timercore loop"].best == 7.0
+
+
+def test_a_server_row_whose_ranges_overlap_says_so_instead_of_a_ratio():
+    def row(ours, theirs):
+        rs = [cli.Result("server", "timercore loop", "x", 100, "ns CPU/message", ours),
+              cli.Result("server", "asyncio", "x", 100, "ns CPU/message", theirs)]
+        return [line for line in cli.markdown(rs, 100).splitlines()
+                if line.startswith("| server")][0]
+    assert row([90.0, 100.0, 110.0], [105.0, 120.0, 130.0]).endswith("| ≈ |")
+    apart = row([90.0, 100.0, 110.0], [150.0, 160.0, 170.0])
+    assert apart.endswith("| 1.6× |") and "160 (150-170)" in apart

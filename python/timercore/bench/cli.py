@@ -21,6 +21,7 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -106,7 +107,15 @@ class Result:
 
     @property
     def best(self) -> float:
+        """The figure a cell shows: the best sample of a timing; for the server rows (one
+        sample per alternating round, see SERVER_ROUNDS) their median."""
+        if self.unit in PER_RUN_UNITS:
+            return statistics.median(self.samples)
         return min(self.samples)
+
+    @property
+    def spread(self) -> tuple[float, float]:
+        return min(self.samples), max(self.samples)
 
 
 # -- peers --------------------------------------------------------------------------------
@@ -275,6 +284,8 @@ def _repeats(case: Case, repeat: int) -> int:
 
 def estimate_s(case: Case, n: int, repeat: int) -> float:
     """A rough duration of one case (weights the progress bar, so the ETA is honest)."""
+    if case.unit in PER_RUN_UNITS:
+        return SERVER_ROUNDS * case.fixed_s
     return case.fixed_s + n * case.us_per_timer * 1e-6 * _repeats(case, repeat)
 
 
@@ -284,9 +295,10 @@ def measure(case_list: list[Case], ns: list[int], repeat: int,
     """Run every case at every N; ``on_case(case, n, None)`` before each case and
     ``on_case(case, n, result)`` after."""
     results = []
+    per_run = [c for c in case_list if c.unit in PER_RUN_UNITS]
     for n in ns:
         for case in case_list:
-            if not _runs(case, n, ns):
+            if not _runs(case, n, ns) or case in per_run:
                 continue
             if on_case:
                 on_case(case, n, None)
@@ -295,7 +307,19 @@ def measure(case_list: list[Case], ns: list[int], repeat: int,
             results.append(r)
             if on_case:
                 on_case(case, n, r)
-    return results
+    # The server rows swing by 20 % between runs: one sample per round, each round
+    # running every loop's case in turn (the order rotating), so drift over the run falls
+    # on every loop alike; the cell is the median, the ratio weighs the range.
+    server = [Result(c.scenario, c.family, c.api, ns[0], c.unit) for c in per_run]
+    for k in range(SERVER_ROUNDS if per_run else 0):
+        turn = list(zip(per_run, server, strict=True))
+        for case, r in turn[k % len(turn):] + turn[:k % len(turn)]:
+            if on_case and k == 0:
+                on_case(case, ns[0], None)
+            r.samples += _in_child(functools.partial(_samples, case, ns[0], 1))
+            if on_case and k == SERVER_ROUNDS - 1:
+                on_case(case, ns[0], r)
+    return results + server
 
 
 def _samples(case: Case, n: int, repeats: int) -> list[float]:
@@ -355,6 +379,7 @@ def node_ratio(cells: dict[str, float]) -> float | None:
 
 
 PER_RUN_UNITS = ("ns CPU/message",)     # figures that do not depend on N (run once)
+SERVER_ROUNDS = 5       # the server rows: one sample per round, the loops alternating
 
 
 def _grid(results: list[Result], n: int
@@ -369,6 +394,16 @@ def _grid(results: list[Result], n: int
     rows = [s for s in SCENARIOS if s in cells]
     cols = [f for f in FAMILIES if any(f in cells[s] for s in rows)]
     return rows, cols, cells
+
+
+def _spreads(results: list[Result], n: int) -> dict[str, dict[str, tuple[float, float]]]:
+    """The range of each server row's cells (the rows run in alternating rounds)."""
+    out: dict[str, dict[str, tuple[float, float]]] = {}
+    if n == max(r.n for r in results):
+        for r in results:
+            if r.unit in PER_RUN_UNITS and len(r.samples) > 1:
+                out.setdefault(r.scenario, {})[r.family] = r.spread
+    return out
 
 
 def _figure(value: float) -> str:
@@ -395,8 +430,9 @@ def render(results: list[Result], console: Any) -> None:
         ratios = _ratio_columns(rows, cells)
         for name in ratios:
             table.add_column(name, justify="right", no_wrap=True)
+        spreads = _spreads(results, n)
         for s in rows:
-            table.add_row(*_row(s, cols, cells, ratios))
+            table.add_row(*_row(s, cols, cells, ratios, spreads))
         console.print(table)
     console.print(LEGEND)
 
@@ -409,12 +445,38 @@ def _ratio_columns(rows: list[str], cells: dict[str, dict[str, float]]
 
 
 def _row(s: str, cols: list[str], cells: dict[str, dict[str, float]],
-         ratios: dict[str, Callable[[dict[str, float]], float | None]]) -> list[str]:
-    line = [s] + [_figure(cells[s][f]) if f in cells[s] else "" for f in cols]
+         ratios: dict[str, Callable[[dict[str, float]], float | None]],
+         spreads: dict[str, dict[str, tuple[float, float]]] | None = None) -> list[str]:
+    """A table row; a server row's cells are "median (min-max)", and its loop× says
+    "≈" where timercore's range and the fastest other loop's overlap: the difference is
+    within the noise, and a ratio would claim more than the run shows."""
+    ranges = (spreads or {}).get(s, {})
+    line = [s]
+    for f in cols:
+        if f not in cells[s]:
+            line.append("")
+        elif f in ranges:
+            lo, hi = ranges[f]
+            line.append(f"{_figure(cells[s][f])} ({_figure(lo)}-{_figure(hi)})")
+        else:
+            line.append(_figure(cells[s][f]))
     for fn in ratios.values():
         ratio = fn(cells[s])
-        line.append(f"{ratio:.1f}×" if ratio else "")
+        if ratio and fn is loop_ratio and _within_noise(cells[s], ranges):
+            line.append("≈")
+        else:
+            line.append(f"{ratio:.1f}×" if ratio else "")
     return line
+
+
+def _within_noise(cells: dict[str, float], ranges: dict[str, tuple[float, float]]) -> bool:
+    """timercore's loop and the fastest other loop have overlapping ranges."""
+    peers = [f for f in LOOP_PEERS if f in cells and f in ranges]
+    if not peers or "timercore loop" not in ranges:
+        return False
+    lo, hi = ranges["timercore loop"]
+    peer_lo, peer_hi = ranges[min(peers, key=lambda f: cells[f])]
+    return lo <= peer_hi and peer_lo <= hi
 
 
 LEGEND = ("loop× = the fastest of the other loops (asyncio, uvloop, rloop, zuvloop, rsloop: "
@@ -422,18 +484,21 @@ LEGEND = ("loop× = the fastest of the other loops (asyncio, uvloop, rloop, zuvl
           "(WheelEventLoop); node× = Node.js divided by Window. Above 1: timercore is faster "
           "(for memory: smaller). fire: the loops and Node.js fire timers due over 1 s that "
           "came due while the process was blocked; TimerWheel and Window, a minute of "
-          "virtual time.")
+          "virtual time. server rows: CPU ns per message, median (min-max) of "
+          f"{SERVER_ROUNDS} alternating rounds; loop× is ≈ where timercore's range and the "
+          "fastest other loop's overlap.")
 
 
 def markdown(results: list[Result], n: int) -> str:
     """The grid at one N as a Markdown table (for the README), with the legend."""
     rows, cols, cells = _grid(results, n)
     ratios = _ratio_columns(rows, cells)
+    spreads = _spreads(results, n)
     head = ["scenario"] + [SHORT.get(f, f) for f in cols] + list(ratios)
     lines = ["| " + " | ".join(head) + " |",
              "|---|" + "---:|" * (len(head) - 1)]
     for s in rows:
-        lines.append("| " + " | ".join(_row(s, cols, cells, ratios)) + " |")
+        lines.append("| " + " | ".join(_row(s, cols, cells, ratios, spreads)) + " |")
     return "\n".join(lines) + "\n\n" + LEGEND + "\n"
 
 
@@ -514,7 +579,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         .replace("%", "%%"))
     p.add_argument("--full", action="store_true",
                    help="the full sweep: every scenario at N=10000,100000,1000000, best "
-                        "of 3, and servers at scale (about 25-30 minutes; it prints its "
+                        "of 3, and servers at scale (about 35-40 minutes; it prints its "
                         "estimate as it starts)")
     p.add_argument("--repeat", type=int, default=None,
                    help="samples per timing case, the best is shown (default 1; --full 3)")
