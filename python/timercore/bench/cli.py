@@ -579,7 +579,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         .replace("%", "%%"))
     p.add_argument("--full", action="store_true",
                    help="the full sweep: every scenario at N=10000,100000,1000000, best "
-                        "of 3, and servers at scale (about 35-40 minutes; it prints its "
+                        "of 3, and servers at scale (about 30-40 minutes; it prints its "
                         "estimate as it starts)")
     p.add_argument("--repeat", type=int, default=None,
                    help="samples per timing case, the best is shown (default 1; --full 3)")
