@@ -215,17 +215,21 @@ def test_the_keepalive_timers_case_runs_every_ping_on_each_loop():
         assert case.fn(200) > 0
 
 
-def test_servers_at_scale_runs_only_when_asked_and_names_every_loop(monkeypatch):
+def test_servers_at_scale_runs_only_when_asked_and_names_every_loop(monkeypatch, capsys):
     import argparse
     parser = argparse.ArgumentParser()
     cli.add_arguments(parser)
-    monkeypatch.setattr(cli, "_installed", lambda name: name in ("uvloop", "rloop"))
+    installed = {"uvloop", "rloop", *cli.SERVERS_NEED}
+    monkeypatch.setattr(cli, "_installed", lambda name: name in installed)
+    asked = ["--scenario", "servers at scale", "--peers", "asyncio,uvloop,rloop"]
     assert cli.servers_plan(parser.parse_args([])) == []
-    loops = cli.servers_plan(parser.parse_args(["--scenario", "servers at scale",
-                                                "--peers", "asyncio,uvloop,rloop"]))
+    loops = cli.servers_plan(parser.parse_args(asked))
     assert loops == ["asyncio", "uvloop", "rloop", "timercore", "timercore/uvloop",
                      "timercore/rloop"]
     assert cli.servers_estimate_s(loops) > 0
+    installed.discard("websockets")                  # named and skipped, not a failure
+    assert cli.servers_plan(parser.parse_args(asked)) == []
+    assert "needs websockets" in capsys.readouterr().err
 
 
 def test_the_server_rows_run_in_alternating_rounds_and_show_their_median(monkeypatch):

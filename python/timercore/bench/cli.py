@@ -78,6 +78,7 @@ SCENARIOS = {
 }
 SERVERS_N, SERVERS_ROUNDS = 10_000, 3          # --full's servers at scale (bench/servers.py:
 SERVERS_INTERVAL_S, SERVERS_WINDOW_S = 1.0, 3.0  # up to 100,000, 5 rounds)
+SERVERS_NEED = ("websockets", "uvicorn", "httptools")
 HEADLINE = ("schedule", "cancel", "schedule + cancel", "fire", "memory")
 FAMILIES = ("TimerWheel", "Window", "timercore loop", *LOOP_PEERS, "Node.js", "heapq", "sched")
 SHORT = {"TimerWheel": "wheel", "timercore loop": "tc loop", "Node.js": "node"}
@@ -658,6 +659,11 @@ def servers_plan(args: argparse.Namespace) -> list[str]:
     wanted = (_names(args.scenario, list(SCENARIOS), "--scenario") if args.scenario
               else list(SCENARIOS) if args.full else [])
     if "servers at scale" not in wanted:
+        return []
+    needs = [m for m in SERVERS_NEED if not _installed(m)]
+    if needs:
+        print(f"skipped: servers at scale needs {', '.join(needs)} (pip install "
+              f"{' '.join(needs)}, or timercore[bench])", file=sys.stderr)
         return []
     peers = set(_names(args.peers, PEERS, "--peers"))
     loops = [p for p in ("asyncio", *FOREIGN_LOOPS)
