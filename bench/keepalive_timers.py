@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import argparse
 import gc
-import importlib.util
 import json
 import statistics
 import subprocess
 import sys
 import time
 
-from timercore.bench.servers import SERVER_LOOPS
+from timercore.bench.servers import SERVER_LOOPS, installed
 
 
 def measure(loop: str, n: int) -> dict[str, float]:
@@ -50,8 +49,7 @@ def main() -> None:
     if args.one:
         print(json.dumps(measure(args.one, args.n)))
         return
-    loops = [lp for lp in args.loops.split(",")
-             if importlib.util.find_spec(lp.rpartition("/")[2] or lp) is not None]
+    loops = installed(args.loops.split(","))
     runs: dict[str, list[dict[str, float]]] = {}
     for r in range(args.rounds):
         for loop in loops[r % len(loops):] + loops[:r % len(loops)]:

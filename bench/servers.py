@@ -14,12 +14,11 @@ open-file limit above N (each process raises its own soft limit, and only its ow
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import platform
 import sys
 
-from timercore.bench.servers import SCENARIOS, SERVER_LOOPS, markdown, sweep
+from timercore.bench.servers import SCENARIOS, SERVER_LOOPS, installed, markdown, sweep
 
 
 def main() -> None:
@@ -36,8 +35,7 @@ def main() -> None:
     ap.add_argument("--json")
     ap.add_argument("--markdown", action="store_true")
     args = ap.parse_args()
-    loops = [lp for lp in args.loops.split(",")
-             if importlib.util.find_spec(lp.rpartition("/")[2] or lp) is not None]
+    loops = installed(args.loops.split(","))
     skipped = sorted(set(args.loops.split(",")) - set(loops))
     if skipped:
         print(f"not installed, skipped: {', '.join(skipped)}", file=sys.stderr)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any, AsyncIterator, Coroutine, TypeVar
 
+from timercore._core import ScopeCore
+
 if TYPE_CHECKING:
     from timercore.scope import GlobalScope
 
@@ -33,9 +35,8 @@ class Awaitables:
         asyncio task on the hosting loop; its exception is reported like a callback's."""
         host = self._scope._host
         if host is None:
-            coro.close()
-            raise TypeError("a timer callback returned a coroutine: it can only run on a "
-                            "scope hosted on asyncio (Window(loop=...))")
+            ScopeCore._run_coroutine(self._scope, coro)     # the core's refusal
+            return
         task = host.loop.create_task(coro)
         self.tasks.add(task)
         task.add_done_callback(self._task_done)

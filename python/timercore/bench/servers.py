@@ -65,6 +65,13 @@ def loop_factory(name: str) -> Callable[[], asyncio.AbstractEventLoop]:
     return factory
 
 
+def installed(loops: list[str]) -> list[str]:
+    """The loops among ``loops`` whose module is installed (timercore/X needs X)."""
+    import importlib.util
+    return [name for name in loops
+            if importlib.util.find_spec(name.rpartition("/")[2] or name) is not None]
+
+
 def raise_open_files(n: int) -> str | None:
     """Raise this process's open-file limit to n; None, or why it cannot."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
