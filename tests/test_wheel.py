@@ -121,6 +121,43 @@ def test_cancel_reports_live_stale_unknown_and_fired():
     assert w.cancel(g) is False                 # fired
 
 
+def test_cancel_flags_the_entry_and_sweeps_so_the_slab_stays_within_twice_the_live():
+    # A cancel leaves the slot's vector alone; the flagged entries leave it in one pass
+    # once they outnumber the live ones, so churn beside many pending timers in the same
+    # slot reuses slots instead of growing the slab.
+    w = TimerWheel()
+    live = [w.insert(5000.0 + i / 1000) for i in range(1000)]      # one level-2 slot
+    highest = 0
+    for k in range(20_000):
+        h = w.insert(5000.5)
+        highest = max(highest, w._slot_of(h))
+        assert w.cancel(h) is True and h not in w
+        if k % 997 == 0:
+            w._check()
+    assert highest < 2 * len(live) + 1
+    for h in live[::2]:                                  # random-ish order, half of them
+        w.cancel(h)
+    w._check()
+    for h in live[1::2]:
+        w.cancel(h)
+    assert len(w) == 0 and w.next_expiry() is None
+    w._check()                                           # the emptied slot was swept whole
+    again = [w.insert(5000.0) for _ in range(2 * len(live))]
+    assert max(w._slot_of(h) for h in again) <= highest  # every flagged slot was freed
+
+
+def test_cancelled_entries_never_fire_and_free_their_slots_when_their_slot_fires():
+    w = TimerWheel()
+    hs = [w.insert(100.0 + i) for i in range(10)]
+    for h in hs[::3]:
+        w.cancel(h)
+    w._check()
+    assert list(w.advance(200.0)) == [h for i, h in enumerate(hs) if i % 3]
+    w._check()
+    reused = w.insert_many(np.arange(10.0) + 300.0)
+    assert max(w._slot_of(int(h)) for h in reused) < 10   # none of the slab was lost
+
+
 def test_reused_slot_rejects_the_stale_handle():
     w = TimerWheel()
     old = w.insert(1.0)

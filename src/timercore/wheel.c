@@ -58,8 +58,15 @@
  * 4. Trade-offs
  * -------------
  * Insert and cancel are O(1): a slot's timers are a vector of slab indices, and each
- * entry knows its position, so insert appends and cancel moves the vector's last item
- * into the hole. Vectors rather than intrusive linked lists because a cascade or a fire
+ * entry knows its position, so insert appends and a move (reschedule, a partial fire)
+ * puts the vector's last item into the hole. Cancel does not touch the vector at all: it
+ * flags the entry TW_DEAD (the handle stops matching at once) and counts it in its list's
+ * `dead`. A random-order cancel at a million timers is then one cache miss (the entry)
+ * where the move was three in a chain (the entry, the vector's last item, that item's
+ * entry). The flagged entries leave their vector in one sequential pass, a sweep, when
+ * they outnumber the live ones in that list (amortised O(1) a cancel, and the slab stays
+ * within twice the live timers), when the list has no live timer left, and before it
+ * cascades or fires whole. Vectors rather than intrusive linked lists because a cascade or a fire
  * then walks a contiguous array whose next entries can be prefetched, instead of chasing
  * one cache miss after another through a slab filled in random deadline order (5-10x
  * faster at 1M random deadlines). Vector order is not insertion order; it need not be,
@@ -162,6 +169,51 @@ static inline void list_push(tw_wheel *w, int list, int32_t i) {
     if (v->len == 1) mark_occupied(w, list);
 }
 
+static void free_slot(tw_wheel *w, int32_t i);
+
+/* A list that no longer holds anything. */
+static inline void list_emptied(tw_wheel *w, int list) {
+    tw_vec *v = &w->lists[list];
+    mark_empty(w, list);
+    if (v->cap > 64) {            /* a burst's vector should not pin its memory */
+        free(v->items);
+        v->items = NULL;
+        v->cap = 0;
+    }
+}
+
+/* Take a list's cancelled entries out of its vector and free their slots: one sequential
+ * pass, the entries fetched ahead. The live ones keep their order. */
+static void sweep(tw_wheel *w, int list) {
+    tw_vec *v = &w->lists[list];
+    uint32_t keep = 0;
+    for (uint32_t k = 0; k < v->len; k++) {
+        if (k + 16 < v->len) __builtin_prefetch(&w->slab[v->items[k + 16]], 1);
+        int32_t i = v->items[k];
+        tw_entry *e = &w->slab[i];
+        if (e->list & TW_DEAD) {
+            free_slot(w, i);
+        } else {
+            e->pos = (int32_t)keep;
+            v->items[keep++] = i;
+        }
+    }
+    v->len = keep;
+    v->dead = 0;
+    if (keep == 0) list_emptied(w, list);
+}
+
+/* After a list lost a live timer: sweep it if nothing live is left, or if its cancelled
+ * entries now outnumber the live (both keep `occupied` meaning "has a live timer"). */
+static inline void list_lost_one(tw_wheel *w, int list) {
+    tw_vec *v = &w->lists[list];
+    if (v->len == 0) {
+        list_emptied(w, list);
+    } else if (v->dead && 2 * v->dead >= v->len) {
+        sweep(w, list);
+    }
+}
+
 /* Remove slot i from its list: O(1), the last item takes its place. */
 static inline void list_remove(tw_wheel *w, int32_t i) {
     tw_entry *e = &w->slab[i];
@@ -172,20 +224,14 @@ static inline void list_remove(tw_wheel *w, int32_t i) {
         v->items[e->pos] = last;
         w->slab[last].pos = e->pos;
     }
-    if (v->len == 0) {
-        mark_empty(w, list);
-        if (v->cap > 64) {            /* a burst's vector should not pin its memory */
-            free(v->items);
-            v->items = NULL;
-            v->cap = 0;
-        }
-    } else if (list == TW_OVERFLOW && entry_tick(w, e) == w->overflow_min) {
+    if (list == TW_OVERFLOW && v->len && entry_tick(w, e) == w->overflow_min)
         w->overflow_dirty = 1;
-    }
+    list_lost_one(w, list);
 }
 
 /* Detach a whole list: the caller owns (and frees) the returned vector. */
 static inline tw_vec list_take(tw_wheel *w, int list) {
+    if (w->lists[list].dead) sweep(w, list);
     tw_vec v = w->lists[list];
     w->lists[list].items = NULL;
     w->lists[list].len = w->lists[list].cap = 0;
@@ -246,7 +292,9 @@ static uint64_t overflow_min(tw_wheel *w) {
         uint64_t m = UINT64_MAX;
         const tw_vec *v = &w->lists[TW_OVERFLOW];
         for (uint32_t k = 0; k < v->len; k++) {
-            uint64_t t = entry_tick(w, &w->slab[v->items[k]]);
+            const tw_entry *e = &w->slab[v->items[k]];
+            if (e->list & TW_DEAD) continue;
+            uint64_t t = entry_tick(w, e);
             if (t < m) m = t;
         }
         w->overflow_min = m;
@@ -378,7 +426,7 @@ void tw_free(tw_wheel *w) {
     for (int i = 0; i <= TW_LISTS; i++) {
         free(w->lists[i].items);
         w->lists[i].items = NULL;
-        w->lists[i].len = w->lists[i].cap = 0;
+        w->lists[i].len = w->lists[i].cap = w->lists[i].dead = 0;
     }
     free(w->slab);
     free(w->counts);
@@ -397,7 +445,7 @@ static inline int32_t slot_of(const tw_wheel *w, int64_t handle) {
     uint32_t gen = (uint32_t)((uint64_t)handle >> 32);
     if (slot >= w->used) return TW_NIL;
     const tw_entry *e = &w->slab[slot];
-    if (e->gen != gen || e->list >= TW_FIRED) return TW_NIL;
+    if (e->gen != gen || (e->list & TW_DEAD)) return TW_NIL;   /* not pending */
     return (int32_t)slot;
 }
 
@@ -487,8 +535,16 @@ static void remove_pending(tw_wheel *w, int32_t i) {
 int tw_cancel(tw_wheel *w, int64_t handle) {
     int32_t i = slot_of(w, handle);
     if (i == TW_NIL) return 0;
-    remove_pending(w, i);
-    free_slot(w, i);
+    /* Flag it, leave its vector alone (section 4): everything read here is in its entry. */
+    tw_entry *e = &w->slab[i];
+    int list = e->list;
+    w->counts[e->ordering]--;
+    w->len--;
+    if (w->next_valid && e->deadline <= w->next_cache) w->next_valid = 0;
+    if (list == TW_OVERFLOW && entry_tick(w, e) == w->overflow_min) w->overflow_dirty = 1;
+    e->list = (uint16_t)(list | TW_DEAD);
+    w->lists[list].dead++;
+    list_lost_one(w, list);
     return 1;
 }
 
@@ -569,8 +625,8 @@ int tw_next_expiry(tw_wheel *w, double *out) {
         const tw_vec *v = &w->lists[list];
         for (uint32_t k = 0; k < v->len; k++) {
             if (k + 16 < v->len) __builtin_prefetch(&w->slab[v->items[k + 16]]);
-            double d = w->slab[v->items[k]].deadline;
-            if (d < m) m = d;
+            const tw_entry *e = &w->slab[v->items[k]];
+            if (!(e->list & TW_DEAD) && e->deadline < m) m = e->deadline;
         }
         w->next_cache = m;
         w->next_valid = 1;
@@ -716,6 +772,7 @@ int64_t tw_advance(tw_wheel *w, double now_ms, tw_out *out, int release) {
             if (k + 16 < v->len) __builtin_prefetch(&w->slab[v->items[k + 16]]);
             int32_t i = v->items[k];
             const tw_entry *e = &w->slab[i];
+            if (e->list & TW_DEAD) continue;
             if (whole || e->deadline <= now_ms) {
                 if (scratch_push(w, n, e, i) < 0) goto out_of_memory;
                 n++;
@@ -724,7 +781,7 @@ int64_t tw_advance(tw_wheel *w, double now_ms, tw_out *out, int release) {
         if (n == 0) break;
         if (out_reserve(out, n) < 0) goto out_of_memory;
         sort_due(w->scratch, n);
-        if (n == v->len) {             /* the whole list goes: no per-item removal */
+        if (n == v->len - v->dead) {   /* every live timer goes: no per-item removal */
             free(list_take(w, list).items);
             w->len -= n;
             w->next_valid = 0;
@@ -762,7 +819,7 @@ uint64_t tw_snapshot(const tw_wheel *w, int64_t *handles, double *deadlines, uin
     uint64_t n = 0;
     for (uint32_t i = 0; i < w->used && n < w->len; i++) {
         const tw_entry *e = &w->slab[i];
-        if (e->list >= TW_FIRED) continue;
+        if (e->list & TW_DEAD) continue;      /* not pending */
         if (handles) handles[n] = tw_handle(i, e->gen);
         if (deadlines) deadlines[n] = e->deadline;
         if (seqs) seqs[n] = e->seq;
@@ -778,16 +835,22 @@ int tw_check(const tw_wheel *w) {
     uint64_t pending = 0;
     for (int list = 0; list <= TW_LISTS; list++) {
         const tw_vec *v = &w->lists[list];
-        if (v->len > v->cap) return -2;
+        if (v->len > v->cap || v->dead > v->len) return -2;
+        if (v->len && v->dead == v->len) return -4;   /* nothing live: should have been swept */
         if (list < TW_LISTS) {
             int bit = (int)((w->occupied[list / TW_SLOTS] >> (list % TW_SLOTS)) & 1);
             if (bit != (v->len != 0)) return -1;      /* mask out of step with the list */
         }
+        uint32_t dead = 0;
         for (uint32_t k = 0; k < v->len; k++) {
             int32_t i = v->items[k];
             if (i < 0 || (uint32_t)i >= w->used) return -2;    /* item out of the slab */
             const tw_entry *e = &w->slab[i];
-            if (e->list != list || e->pos != (int32_t)k) return -3;
+            if ((e->list & ~TW_DEAD) != list || e->pos != (int32_t)k) return -3;
+            if (e->list & TW_DEAD) {                 /* cancelled, not yet swept */
+                dead++;
+                continue;
+            }
             uint64_t tick = entry_tick(w, e);
             int level = level_for(w->elapsed, tick);
             if (list == TW_OVERFLOW) {
@@ -799,6 +862,7 @@ int tw_check(const tw_wheel *w) {
             }
             if (++pending > w->len) return -9;
         }
+        if (dead != v->dead) return -10;
     }
     if (pending != w->len) return -11;
     int64_t total = 0;
@@ -816,7 +880,7 @@ int tw_check(const tw_wheel *w) {
     if (w->next_valid && w->len) {
         double m = INFINITY;
         for (uint32_t i = 0; i < w->used; i++)
-            if (w->slab[i].list < TW_FIRED && w->slab[i].deadline < m) m = w->slab[i].deadline;
+            if (!(w->slab[i].list & TW_DEAD) && w->slab[i].deadline < m) m = w->slab[i].deadline;
         if (m != w->next_cache) return -16;
     }
     return 0;

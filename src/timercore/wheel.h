@@ -13,6 +13,8 @@
 #define TW_LEVELS 6                      /* 64**6 ticks = 2**36 ticks (~795 days at 1 ms) */
 #define TW_LISTS (TW_LEVELS * TW_SLOTS)  /* list index of every level slot */
 #define TW_OVERFLOW TW_LISTS             /* list index of the overflow list */
+#define TW_DEAD 0x8000                   /* flag on a list index: cancelled, still in that list's
+                                          * vector until the list is swept (see wheel.c, 4) */
 #define TW_FIRED 0xFFFE                  /* list index: handed out by advance, not yet released */
 #define TW_FREE 0xFFFF                   /* list index: on the free list */
 #define TW_NIL (-1)
@@ -27,14 +29,17 @@ typedef struct tw_entry {
     int32_t pos;         /* index in its list's vector; the free-list link when free */
     uint32_t gen;        /* generation: bumped on release, so a stale handle never matches */
     uint16_t ordering;   /* ordering identifier */
-    uint16_t list;       /* which list holds it: 0..TW_LISTS-1, TW_OVERFLOW, TW_FIRED, TW_FREE */
+    uint16_t list;       /* which list holds it: 0..TW_LISTS-1 or TW_OVERFLOW (pending; with
+                          * TW_DEAD: cancelled, not yet swept), TW_FIRED, TW_FREE */
     uint32_t spare;
 } tw_entry;
 
-/* A slot's timers: a vector of slab indices (unordered: firing sorts each tick). */
+/* A slot's timers: a vector of slab indices (unordered: firing sorts each tick), `dead`
+ * of them cancelled and not yet swept. A list with no live timer is always swept empty. */
 typedef struct tw_vec {
     int32_t *items;
     uint32_t len, cap;
+    uint32_t dead;
 } tw_vec;
 
 /* Sort key of a due timer; also the scratch type for one due batch. */
