@@ -108,6 +108,24 @@ def test_insert_many_reuses_freed_slots_before_growing():
     w._check()
 
 
+def test_freed_slots_are_reused_last_freed_first_however_scattered():
+    # Free slots are a stack of their own: scattered frees (random-order fires or
+    # cancels) are taken back most recent first, with nothing to chase through the slab.
+    w = TimerWheel()
+    hs = [w.insert(1.0 + i) for i in range(64)]       # one per 1 ms slot: each cancel frees
+    freed = [w._slot_of(h) for h in hs]
+    rng = np.random.default_rng(3)
+    rng.shuffle(freed)
+    by_slot = {w._slot_of(h): h for h in hs}
+    for s in freed:
+        w.cancel(by_slot[s])
+    assert len(w) == 0
+    w._check()
+    again = [w.insert(500.0) for _ in range(64)]
+    assert [w._slot_of(h) for h in again] == freed[::-1]
+    w._check()
+
+
 def test_cancel_reports_live_stale_unknown_and_fired():
     w = TimerWheel()
     h = w.insert(1.0)

@@ -80,7 +80,8 @@
  * ---------
  * A cache-line-aligned slab of 32-byte tw_entry structs grown by doubling, indexed by
  * int32 (vectors hold indices, not pointers, so growth needs no fix-up); freed slots go on
- * a LIFO free list threaded through `pos`. Per list a vector (4 bytes a timer, doubling;
+ * a LIFO stack of slot indices (its own array: taking a slot never chases a link through the
+ * slab). Per list a vector (4 bytes a timer, doubling;
  * freed when a large one empties). Fixed per wheel: 385 vectors, 6 masks, a scratch.
  *
  * 6. Tests
@@ -354,6 +355,9 @@ static int grow_slab(tw_wheel *w, uint32_t need) {
      * (Transparent huge pages were tried: with the usual defrag=madvise setting the
      * first large allocation can stall in compaction, which a server cannot afford.) */
     if (tc_alloc_fails()) return -1;
+    int32_t *free_slots = realloc(w->free_slots, cap * sizeof(int32_t));
+    if (!free_slots) return -1;
+    w->free_slots = free_slots;     /* (bigger than needed if the slab fails below: harmless) */
     tw_entry *slab = aligned_alloc(64, (size_t)cap * sizeof(tw_entry));
     if (!slab) return -1;
     if (w->slab) memcpy(slab, w->slab, (size_t)w->used * sizeof(tw_entry));
@@ -373,12 +377,12 @@ int tw_reserve(tw_wheel *w, uint32_t extra) {
 }
 
 static int32_t alloc_slot(tw_wheel *w) {
-    int32_t i = w->free_head;
-    if (i != TW_NIL) {
-        w->free_head = w->slab[i].pos;
-        w->free_count--;
-        return i;
+    if (w->free_count) {
+        int32_t i = w->free_slots[--w->free_count];
+        if (w->free_count) __builtin_prefetch(&w->slab[w->free_slots[w->free_count - 1]], 1);
+        return i;                   /* (and the next one is on its way: inserts come in runs) */
     }
+    int32_t i;
     if (w->used == w->cap && grow_slab(w, w->used + 1) < 0) return TW_NIL;
     i = (int32_t)w->used++;
     w->slab[i].gen = 1;
@@ -393,9 +397,7 @@ static void free_slot(tw_wheel *w, int32_t i) {
         return;
     }
     e->gen++;
-    e->pos = w->free_head;
-    w->free_head = i;
-    w->free_count++;
+    w->free_slots[w->free_count++] = i;
 }
 
 static int grow_counts(tw_wheel *w, uint16_t ordering) {
@@ -417,7 +419,6 @@ int tw_init(tw_wheel *w, double resolution_ms, double start_ms) {
     w->per_ms = 1.0 / resolution_ms;
     w->origin = start_ms;
     w->now = start_ms;
-    w->free_head = TW_NIL;
     w->overflow_min = UINT64_MAX;
     return grow_counts(w, 0);
 }
@@ -429,10 +430,13 @@ void tw_free(tw_wheel *w) {
         w->lists[i].len = w->lists[i].cap = w->lists[i].dead = 0;
     }
     free(w->slab);
+    free(w->free_slots);
     free(w->counts);
     free(w->scratch);
     tc_lat_free(&w->lateness);
     w->slab = NULL;
+    w->free_slots = NULL;
+    w->free_count = 0;
     w->counts = NULL;
     w->scratch = NULL;
     w->cap = w->used = 0;
@@ -505,6 +509,7 @@ int tw_insert_many(tw_wheel *w, const double *deadlines, const int64_t *ordering
         if (per_list[list] && vec_reserve(&w->lists[list], per_list[list]) < 0) return -1;
     }
     for (size_t k = 0; k < n; k++) {
+        if (w->free_count > 8) __builtin_prefetch(&w->slab[w->free_slots[w->free_count - 8]], 1);
         int32_t i = alloc_slot(w);      /* cannot fail: tw_reserve made room */
         tw_entry *e = &w->slab[i];
         int list = list_for(w, deadlines[k], &tick);
@@ -739,7 +744,7 @@ static void sort_due(tw_due *d, size_t n) {
  * timers are the earliest left (find_first): fire them straight from it, sorted once,
  * instead of cascading each into level 0 and sorting tick by tick. Slots larger than
  * DIRECT_MAX still cascade, so the sort's scratch stays small. */
-#define DIRECT_MAX 65536
+#define DIRECT_MAX 131072
 static inline int slot_due_in_full(const tw_wheel *w, int list, uint64_t start,
                                    uint64_t now_tick) {
     if (list >= TW_LISTS || w->lists[list].len > DIRECT_MAX) return 0;
@@ -871,12 +876,25 @@ int tw_check(const tw_wheel *w) {
         total += w->counts[k];
     }
     if ((uint64_t)total != w->len) return -13;
-    uint64_t free_count = 0;
-    for (int32_t i = w->free_head; i != TW_NIL; i = w->slab[i].pos) {
-        if (i < 0 || (uint32_t)i >= w->used || w->slab[i].list != TW_FREE) return -14;
-        if (++free_count > w->used) return -15;       /* cycle */
-    }
+    if (w->free_count > w->used) return -15;
+    uint64_t free_count = 0;                          /* free slots, not retired ones */
+    for (uint32_t i = 0; i < w->used; i++)
+        free_count += w->slab[i].list == TW_FREE && w->slab[i].gen != 0;
     if (free_count != w->free_count) return -17;
+    uint8_t *seen = calloc(w->used ? w->used : 1, 1);
+    for (uint32_t k = 0; k < w->free_count; k++) {
+        int32_t i = w->free_slots[k];
+        if (i < 0 || (uint32_t)i >= w->used || w->slab[i].list != TW_FREE
+                || w->slab[i].gen == 0) {                 /* (retired: never handed out) */
+            free(seen);
+            return -14;
+        }
+        if (seen && seen[i]++) {                          /* on the stack twice */
+            free(seen);
+            return -15;
+        }
+    }
+    free(seen);
     if (w->next_valid && w->len) {
         double m = INFINITY;
         for (uint32_t i = 0; i < w->used; i++)

@@ -26,7 +26,7 @@
 typedef struct tw_entry {
     double deadline;     /* exact deadline in ms: "never early" compares this, not the slot */
     uint64_t seq;        /* insertion sequence: FIFO among equal deadlines */
-    int32_t pos;         /* index in its list's vector; the free-list link when free */
+    int32_t pos;         /* index in its list's vector */
     uint32_t gen;        /* generation: bumped on release, so a stale handle never matches */
     uint16_t ordering;   /* ordering identifier */
     uint16_t list;       /* which list holds it: 0..TW_LISTS-1 or TW_OVERFLOW (pending; with
@@ -53,8 +53,11 @@ typedef struct tw_wheel {
     tw_entry *slab;
     uint32_t cap;            /* entries allocated */
     uint32_t used;           /* high-water mark: slots [0, used) have been handed out */
-    int32_t free_head;       /* LIFO free list: the most recently freed slot is warm in cache */
-    uint32_t free_count;     /* slots on the free list */
+    int32_t *free_slots;     /* free slots, a LIFO stack with room for `cap`: the most recently
+                              * freed is warm in cache, and taking one never waits on the slab
+                              * however scattered the frees were (a list threaded through the
+                              * slab did: one dependent cache miss per insert) */
+    uint32_t free_count;     /* slots on the stack */
     uint64_t len;            /* pending timers (not fired, not cancelled) */
     uint64_t max_timers;     /* capacity limit, 0 = unlimited */
     uint64_t next_seq;
