@@ -493,8 +493,9 @@ int64_t tw_insert(tw_wheel *w, double deadline_ms, uint16_t ordering) {
 int tw_insert_many(tw_wheel *w, const double *deadlines, const int64_t *orderings, size_t n,
                    int64_t *handles) {
     /* Two passes: how many timers go on each list first, so each vector is reserved
-     * once; then the slots are taken and filed with no per-timer checks (the list is
-     * computed again: cheaper than a temporary array's fresh pages). Validation (finite
+     * once; then the slots are taken and filed with no per-timer checks. Between the two,
+     * each timer's list waits in its handle's place in the output (no temporary array
+     * with fresh pages, and no second computation). Validation (finite
      * deadlines, ordering ids in range, max_timers, tw_reserve and tw_reserve_ordering)
      * is the caller's: with it done, only a vector's growth can fail, and it fails first. */
     uint32_t per_list[TW_LISTS + 1] = {0};
@@ -502,7 +503,9 @@ int tw_insert_many(tw_wheel *w, const double *deadlines, const int64_t *ordering
     if (n == 0) return 0;
     double least = INFINITY;
     for (size_t k = 0; k < n; k++) {
-        per_list[list_for(w, deadlines[k], &tick)]++;
+        int list = list_for(w, deadlines[k], &tick);
+        per_list[list]++;
+        handles[k] = list;
         if (deadlines[k] < least) least = deadlines[k];
     }
     for (int list = 0; list <= TW_LISTS; list++) {
@@ -512,7 +515,8 @@ int tw_insert_many(tw_wheel *w, const double *deadlines, const int64_t *ordering
         if (w->free_count > 8) __builtin_prefetch(&w->slab[w->free_slots[w->free_count - 8]], 1);
         int32_t i = alloc_slot(w);      /* cannot fail: tw_reserve made room */
         tw_entry *e = &w->slab[i];
-        int list = list_for(w, deadlines[k], &tick);
+        int list = (int)handles[k];
+        if (list == TW_OVERFLOW) list_for(w, deadlines[k], &tick);   /* (file_at needs it) */
         e->deadline = deadlines[k];
         e->seq = w->next_seq++;
         e->ordering = orderings ? (uint16_t)orderings[k] : 0;
