@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from timercore import TimerWheel
+from timercore.testing import HeapWheel
 
 GEN_MAX = 0x7FFFFFFF
 
@@ -74,7 +75,7 @@ def _expected_order(handles, deadlines, now):
     return [handles[k] for _, k in sorted(due)]
 
 
-@pytest.mark.parametrize("n", [1000, 70_000])     # a level-1 slot fired whole; one too big
+@pytest.mark.parametrize("n", [1000, 70_000, 350_000])  # whole slots fired; the last too big
 def test_slots_due_in_full_fire_in_deadline_order_with_fifo_ties(n):
     # Deadlines over ~10 s (levels 1 and 2), many equal (FIFO ties across slots), the
     # last slot only partly due: one advance fires whole slots straight from their
@@ -92,8 +93,9 @@ def test_slots_due_in_full_fire_in_deadline_order_with_fifo_ties(n):
                                              if h not in fired]
 
 
-def test_many_timers_in_one_64_ms_slot_fire_in_order():
-    ds = [100.0 + (k * 37 % 64) for k in range(70_000)]    # > DIRECT_MAX: cascades
+@pytest.mark.parametrize("n", [70_000, 140_000])   # fired whole; > DIRECT_MAX: cascades
+def test_many_timers_in_one_64_ms_slot_fire_in_order(n):
+    ds = [100.0 + (k * 37 % 64) for k in range(n)]         # 64 deadlines, clustered
     w = TimerWheel()
     hs = [w.insert(d) for d in ds]
     assert w.advance(1000.0).tolist() == _expected_order(hs, ds, 1000.0)
@@ -123,6 +125,26 @@ def test_freed_slots_are_reused_last_freed_first_however_scattered():
     w._check()
     again = [w.insert(500.0) for _ in range(64)]
     assert [w._slot_of(h) for h in again] == freed[::-1]
+    w._check()
+
+
+@pytest.mark.parametrize("span", [1.0, 1e-9, 0.0])
+def test_a_slot_due_in_full_sorts_clustered_deadlines_and_ties_in_insertion_order(span):
+    # Thousands due at once in one slot, a few distinct deadlines (or one, or ones too
+    # close to divide the span by), the slot's vector out of sequence order after
+    # reschedules: fired by (deadline, insertion), as the heap model fires them.
+    rng = np.random.default_rng(11)
+    w, model = TimerWheel(), HeapWheel()
+    pairs = []
+    for _ in range(5000):
+        d = 200.0 + span * int(rng.integers(0, 3))
+        pairs.append((w.insert(d), model.insert(d)))
+    for k in rng.choice(len(pairs), 2000, replace=False):
+        d = 200.0 + span * int(rng.integers(0, 3))
+        h, m = pairs[k]
+        assert w.reschedule(h, d) and model.reschedule(m, d)
+    to_model = dict(pairs)
+    assert [to_model[h] for h in w.advance(10_000.0).tolist()] == list(model.advance(10_000.0))
     w._check()
 
 

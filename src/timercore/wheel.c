@@ -655,13 +655,22 @@ void tw_out_free(tw_out *out) {
     out->len = out->cap = 0;
 }
 
-static int scratch_push(tw_wheel *w, size_t n, const tw_entry *e, int32_t i) {
-    if (tc_grow((void **)&w->scratch, &w->scratch_cap, n + 1, sizeof(tw_due), 256,
-                SIZE_MAX / sizeof(tw_due), 0) < 0) return -1;
-    w->scratch[n].deadline = e->deadline;
-    w->scratch[n].seq = e->seq;
-    w->scratch[n].slot = (uint32_t)i;
-    return 0;
+static int scratch_reserve(tw_wheel *w, size_t n) {
+    return tc_grow((void **)&w->scratch, &w->scratch_cap, n, sizeof(tw_due), 256,
+                   SIZE_MAX / sizeof(tw_due), 0);
+}
+
+/* Fire slot i (off its list and its counts, with room for it in the scratch): its sort
+ * key and handle go to scratch[n], and it is marked fired (or freed). */
+static inline void fire_one(tw_wheel *w, int32_t i, size_t n, double now_ms, int release) {
+    tw_entry *e = &w->slab[i];
+    tw_due *d = &w->scratch[n];
+    d->deadline = e->deadline;
+    d->seq = e->seq;
+    d->slot = (uint32_t)i;
+    d->gen = e->gen;
+    if (w->track_lateness) tc_lat_record(&w->lateness, e->ordering, now_ms - e->deadline);
+    if (release) free_slot(w, i); else e->list = TW_FIRED;
 }
 
 static inline int due_less(const tw_due *a, const tw_due *b) {
@@ -732,6 +741,8 @@ static int radix_sort_due(tw_due *d, size_t n) {
     return 0;
 }
 
+static int bucket_sort_due(tw_due *d, size_t n);
+
 /* Most batches arrive sorted (timers inserted in deadline order): check before sorting. */
 static void sort_due(tw_due *d, size_t n) {
     size_t k = 1;
@@ -739,9 +750,60 @@ static void sort_due(tw_due *d, size_t n) {
     if (k >= n) return;
     if (n <= 24) {
         insertion_sort_due(d, k, n);
-    } else if (n < 256 || radix_sort_due(d, n) < 0) {
+    } else if (n < 256 || (bucket_sort_due(d, n) < 0 && radix_sort_due(d, n) < 0)) {
         qsort(d, n, sizeof(tw_due), due_cmp);
     }
+}
+
+/* A large batch (a slot due in full: deadlines spread over its span) by buckets: a linear
+ * map of the deadline onto n buckets, monotone (a subtraction and a multiplication by a
+ * positive constant, floored), leaves about one in each; sort_due sorts the few that
+ * hold more, in cache. Two passes and one scatter, where the byte-wise radix sort of
+ * random deadlines needs seven passes over the batch (TimerWheel.advance of 1M timers
+ * due over a minute: 38-40 -> 33-34 ns a timer, n/4 buckets: 35-36). Clustered deadlines
+ * only make some buckets larger, and sort_due sorts each whatever its size (by buckets
+ * again, or radix). -1 if its buffers cannot be had. */
+static int bucket_sort_due(tw_due *d, size_t n) {
+    double lo = d[0].deadline, hi = lo;
+    for (size_t i = 1; i < n; i++) {
+        if (d[i].deadline < lo) lo = d[i].deadline;
+        if (d[i].deadline > hi) hi = d[i].deadline;
+    }
+    if (!(hi > lo)) {                       /* one deadline: in sequence order, FIFO */
+        qsort(d, n, sizeof(tw_due), due_cmp);
+        return 0;
+    }
+    size_t buckets = n;
+    double scale = (double)buckets / (hi - lo);
+    if (!isfinite(scale)) return -1;        /* (a span too small to divide: radix then) */
+    if (tc_alloc_fails()) return -1;
+    uint32_t *end = calloc(buckets + 1, sizeof(uint32_t));
+    tw_due *tmp = malloc(n * sizeof(tw_due));
+    if (!end || !tmp) {
+        free(end);
+        free(tmp);
+        return -1;
+    }
+#define BUCKET(x) ((size_t)(((x) - lo) * scale) < buckets ? (size_t)(((x) - lo) * scale) \
+                                                         : buckets - 1)
+    for (size_t i = 0; i < n; i++) end[BUCKET(d[i].deadline)]++;
+    uint32_t sum = 0;
+    for (size_t b = 0; b < buckets; b++) {   /* end[b]: one past bucket b */
+        sum += end[b];
+        end[b] = sum;
+    }
+    end[buckets] = (uint32_t)n;
+    for (size_t i = n; i-- > 0;) tmp[--end[BUCKET(d[i].deadline)]] = d[i];
+#undef BUCKET
+    /* now end[b] is where bucket b starts, and end[buckets] = n where the last ends */
+    for (size_t b = 0; b < buckets; b++) {
+        size_t from = end[b], to = end[b + 1];
+        if (to - from > 1) sort_due(tmp + from, to - from);
+    }
+    memcpy(d, tmp, n * sizeof(tw_due));
+    free(tmp);
+    free(end);
+    return 0;
 }
 
 /* A slot above level 0 whose last tick is before now's tick is due in full, and its
@@ -776,36 +838,37 @@ int64_t tw_advance(tw_wheel *w, double now_ms, tw_out *out, int release) {
          * deadline. Or a higher slot due in full: fired from where it is. */
         int whole = list >= TW_SLOTS || start < now_tick;
         tw_vec *v = &w->lists[list];
+        if (v->dead) sweep(w, list);   /* (it keeps a live one: the list is occupied) */
+        /* Room first, so that nothing below can fail. Then every slab entry is visited
+         * once, in vector order (for timers inserted in a run, slab order), and the sort
+         * leaves only the handles to write: in sorted order the slab is visited at random. */
+        if (scratch_reserve(w, v->len) < 0 || out_reserve(out, v->len) < 0) goto out_of_memory;
         size_t n = 0;
-        for (uint32_t k = 0; k < v->len; k++) {
-            if (k + 16 < v->len) __builtin_prefetch(&w->slab[v->items[k + 16]]);
-            int32_t i = v->items[k];
-            const tw_entry *e = &w->slab[i];
-            if (e->list & TW_DEAD) continue;
-            if (whole || e->deadline <= now_ms) {
-                if (scratch_push(w, n, e, i) < 0) goto out_of_memory;
-                n++;
+        if (whole) {
+            for (uint32_t k = 0; k < v->len; k++) {
+                if (k + 16 < v->len) __builtin_prefetch(&w->slab[v->items[k + 16]], 1);
+                int32_t i = v->items[k];
+                w->counts[w->slab[i].ordering]--;
+                fire_one(w, i, n++, now_ms, release);
             }
-        }
-        if (n == 0) break;
-        if (out_reserve(out, n) < 0) goto out_of_memory;
-        sort_due(w->scratch, n);
-        if (n == v->len - v->dead) {   /* every live timer goes: no per-item removal */
             free(list_take(w, list).items);
             w->len -= n;
             w->next_valid = 0;
+        } else {                      /* now's own tick: by exact deadline */
+            for (uint32_t k = 0; k < v->len;) {
+                int32_t i = v->items[k];
+                if (w->slab[i].deadline > now_ms) {
+                    k++;
+                    continue;
+                }
+                remove_pending(w, i);         /* the vector's last item moves to k */
+                fire_one(w, i, n++, now_ms, release);
+            }
+            if (n == 0) break;
         }
-        int emptied = w->lists[list].len == 0;
-        for (size_t k = 0; k < n; k++) {
-            /* Sorted order visits the slab at random: fetch ahead so the misses overlap. */
-            if (k + 16 < n) __builtin_prefetch(&w->slab[w->scratch[k + 16].slot], 1);
-            int32_t i = (int32_t)w->scratch[k].slot;
-            tw_entry *e = &w->slab[i];
-            out->data[out->len++] = tw_handle((uint32_t)i, e->gen);
-            if (w->track_lateness) tc_lat_record(&w->lateness, e->ordering, now_ms - e->deadline);
-            if (emptied) w->counts[e->ordering]--; else remove_pending(w, i);
-            if (release) free_slot(w, i); else e->list = TW_FIRED;
-        }
+        sort_due(w->scratch, n);
+        for (size_t k = 0; k < n; k++)
+            out->data[out->len++] = tw_handle(w->scratch[k].slot, w->scratch[k].gen);
         fired += (int64_t)n;
         if (!whole) break;
         continue;

@@ -47,6 +47,7 @@ typedef struct tw_due {
     double deadline;
     uint64_t seq;
     uint32_t slot;
+    uint32_t gen;        /* its generation when it fired (the handle handed out) */
 } tw_due;
 
 typedef struct tw_wheel {
