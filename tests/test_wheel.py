@@ -169,12 +169,13 @@ def test_cancel_flags_the_entry_and_sweeps_so_the_slab_stays_within_twice_the_li
     live = [w.insert(5000.0 + i / 1000) for i in range(1000)]      # one level-2 slot
     highest = 0
     for k in range(20_000):
-        h = w.insert(5000.5)
-        highest = max(highest, w._slot_of(h))
-        assert w.cancel(h) is True and h not in w
+        h, g = w.insert(5000.5), w.insert(5000.6)
+        highest = max(highest, w._slot_of(h), w._slot_of(g))
+        assert w.cancel(h) is True and h not in w      # flagged: not its vector's last
+        assert w.cancel(g) is True and g not in w      # its vector's last: taken off
         if k % 997 == 0:
             w._check()
-    assert highest < 2 * len(live) + 1
+    assert highest < 2 * len(live) + 2
     for h in live[::2]:                                  # random-ish order, half of them
         w.cancel(h)
     w._check()

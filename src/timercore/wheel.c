@@ -544,9 +544,16 @@ static void remove_pending(tw_wheel *w, int32_t i) {
 int tw_cancel(tw_wheel *w, int64_t handle) {
     int32_t i = slot_of(w, handle);
     if (i == TW_NIL) return 0;
-    /* Flag it, leave its vector alone (section 4): everything read here is in its entry. */
     tw_entry *e = &w->slab[i];
     int list = e->list;
+    if (e->pos == (int32_t)w->lists[list].len - 1) {
+        /* The vector's last item (say a timer cancelled soon after it was set): taking
+         * it off touches nothing more than flagging it would. */
+        remove_pending(w, i);
+        free_slot(w, i);
+        return 1;
+    }
+    /* Flag it, leave its vector alone (section 4): everything read here is in its entry. */
     w->counts[e->ordering]--;
     w->len--;
     if (w->next_valid && e->deadline <= w->next_cache) w->next_valid = 0;
