@@ -861,17 +861,24 @@ int64_t tw_advance(tw_wheel *w, double now_ms, tw_out *out, int release) {
             free(list_take(w, list).items);
             w->len -= n;
             w->next_valid = 0;
-        } else {                      /* now's own tick: by exact deadline */
-            for (uint32_t k = 0; k < v->len;) {
+        } else {            /* now's own tick: by exact deadline; the rest keep their order */
+            uint32_t keep = 0;
+            for (uint32_t k = 0; k < v->len; k++) {
                 int32_t i = v->items[k];
-                if (w->slab[i].deadline > now_ms) {
-                    k++;
+                tw_entry *e = &w->slab[i];
+                if (e->deadline > now_ms) {
+                    e->pos = (int32_t)keep;
+                    v->items[keep++] = i;
                     continue;
                 }
-                remove_pending(w, i);         /* the vector's last item moves to k */
+                w->counts[e->ordering]--;
+                if (w->next_valid && e->deadline <= w->next_cache) w->next_valid = 0;
                 fire_one(w, i, n++, now_ms, release);
             }
             if (n == 0) break;
+            v->len = keep;
+            w->len -= n;
+            if (keep == 0) list_emptied(w, list);
         }
         sort_due(w->scratch, n);
         for (size_t k = 0; k < n; k++)
