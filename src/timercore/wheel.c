@@ -32,13 +32,17 @@
  * advance(now) repeatedly takes the earliest occupied slot whose first tick is <= now's
  * tick. On a level above 0 the slot is cascaded: elapsed moves to the slot's first tick
  * and each timer in it is filed again relative to the new elapsed, which puts it on a
- * lower level. On level 0 the slot holds exactly one tick: its due timers are sorted by
- * (exact deadline, insertion sequence) and handed out. A slot above level 0 whose last
- * tick is before now's tick is all due, and its timers are the earliest left: it is
- * handed out the same way, straight from its level (no cascade, one sort; slots of more
- * than DIRECT_MAX timers still cascade, to keep the sort's scratch small). Then
- * elapsed = now's tick; every slot still occupied starts after it, so all placements
- * stay valid.
+ * lower level. On level 0 the slot holds exactly one tick: its due timers are handed out
+ * in (exact deadline, insertion sequence) order. A slot above level 0 whose last tick is
+ * before now's tick is all due, and its timers are the earliest left: it is handed out
+ * the same way, straight from its level (no cascade, one sort; slots of more than
+ * DIRECT_MAX timers still cascade, to keep the sort's scratch small). Then elapsed = now's
+ * tick; every slot still occupied starts after it, so all placements stay valid.
+ * Firing visits each due entry once, where the scan of its vector finds it (for timers
+ * inserted in a run, slab order): it is marked fired (or freed) there, and its sort key
+ * and handle go to a scratch batch; sorting the batch leaves only the handles to write
+ * (in sorted order the slab would be visited at random). Large batches are sorted by
+ * buckets on the deadline, small ones by insertion, each by (deadline, seq).
  *
  * 3. Guarantees, and where each is enforced
  * -----------------------------------------
@@ -58,21 +62,22 @@
  * 4. Trade-offs
  * -------------
  * Insert and cancel are O(1): a slot's timers are a vector of slab indices, and each
- * entry knows its position, so insert appends and a move (reschedule, a partial fire)
- * puts the vector's last item into the hole. Cancel does not touch the vector at all: it
- * flags the entry TW_DEAD (the handle stops matching at once) and counts it in its list's
- * `dead`. A random-order cancel at a million timers is then one cache miss (the entry)
- * where the move was three in a chain (the entry, the vector's last item, that item's
- * entry). The flagged entries leave their vector in one sequential pass, a sweep, when
- * they outnumber the live ones in that list (amortised O(1) a cancel, and the slab stays
- * within twice the live timers), when the list has no live timer left, and before it
- * cascades or fires whole. Vectors rather than intrusive linked lists because a cascade or a fire
- * then walks a contiguous array whose next entries can be prefetched, instead of chasing
+ * entry knows its position, so insert appends and a reschedule to another slot puts the
+ * vector's last item into the hole. Cancel does not touch the vector (unless the entry
+ * is its last item: then it is simply taken off): it flags the entry TW_DEAD (the handle
+ * stops matching at once) and counts it in its list's `dead`. A random-order cancel at a
+ * million timers is then one cache miss (the entry) where the move was three in a chain
+ * (the entry, the vector's last item, that item's entry). The flagged entries leave their
+ * vector in one sequential pass, a sweep, when they outnumber the live ones in that list
+ * (amortised O(1) a cancel, and the slab stays within twice the live timers), when the
+ * list has no live timer left, and before it cascades or fires. Vectors rather than
+ * intrusive linked lists because a cascade or a fire then walks a contiguous array whose next entries can be prefetched, instead of chasing
  * one cache miss after another through a slab filled in random deadline order (5-10x
- * faster at 1M random deadlines). Vector order is not insertion order; it need not be,
- * since each due tick is sorted by (deadline, seq) anyway. A timer is cascaded at most
+ * faster at 1M random deadlines). Vector order is not always insertion order; it need
+ * not be, since each due batch is sorted by (deadline, seq) anyway (a sorted batch, the
+ * usual case, is recognised in O(n) and left as it is). A timer is cascaded at most
  * once per level (at most 5 times, usually 1-2), so firing costs amortised O(levels) plus
- * the sort of its tick's batch (skipped when already sorted: checked in O(n) first).
+ * the sort of its batch.
  * next_expiry() is exact: it scans the first occupied slot for its smallest deadline and
  * caches the answer until the set changes.
  *
@@ -80,9 +85,9 @@
  * ---------
  * A cache-line-aligned slab of 32-byte tw_entry structs grown by doubling, indexed by
  * int32 (vectors hold indices, not pointers, so growth needs no fix-up); freed slots go on
- * a LIFO stack of slot indices (its own array: taking a slot never chases a link through the
- * slab). Per list a vector (4 bytes a timer, doubling;
- * freed when a large one empties). Fixed per wheel: 385 vectors, 6 masks, a scratch.
+ * a LIFO stack of slot indices (its own array, 4 bytes a slot: taking a slot never chases
+ * a link through the slab). Per list a vector (4 bytes a timer, doubling; freed when a
+ * large one empties). Fixed per wheel: 385 vectors, 6 masks, a scratch.
  *
  * 6. Tests
  * --------
