@@ -71,7 +71,8 @@
  * vector in one sequential pass, a sweep, when they outnumber the live ones in that list
  * (amortised O(1) a cancel, and the slab stays within twice the live timers), when the
  * list has no live timer left, and before it cascades or fires. Vectors rather than
- * intrusive linked lists because a cascade or a fire then walks a contiguous array whose next entries can be prefetched, instead of chasing
+ * intrusive linked lists because a cascade or a fire then walks a contiguous array whose
+ * next entries can be prefetched, instead of chasing
  * one cache miss after another through a slab filled in random deadline order (5-10x
  * faster at 1M random deadlines). Vector order is not always insertion order; it need
  * not be, since each due batch is sorted by (deadline, seq) anyway (a sorted batch, the
@@ -230,8 +231,6 @@ static inline void list_remove(tw_wheel *w, int32_t i) {
         v->items[e->pos] = last;
         w->slab[last].pos = e->pos;
     }
-    if (list == TW_OVERFLOW && v->len && entry_tick(w, e) == w->overflow_min)
-        w->overflow_dirty = 1;
     list_lost_one(w, list);
 }
 
@@ -272,8 +271,9 @@ static int file_entry(tw_wheel *w, int32_t i) {
 
 /* Re-file every item of a detached vector (cascade, overflow) relative to the new
  * elapsed. The slab entries it reads are in random order: fetched 16 ahead, enough to
- * overlap the misses (8 left the cascade waiting on memory: 43 -> 38 ns a timer). On out-of-memory, undo: the items already moved come back and the vector is
- * `list` again, exactly as before; the caller restores elapsed. -1 then. */
+ * overlap the misses (8 left the cascade waiting on memory: 43 -> 38 ns a timer). On
+ * out-of-memory, undo: the items already moved come back and the vector is `list` again,
+ * exactly as before; the caller restores elapsed. -1 then. */
 static int refile(tw_wheel *w, int list, tw_vec v) {
     for (uint32_t k = 0; k < v.len; k++) {
         if (k + 16 < v.len) __builtin_prefetch(&w->slab[v.items[k + 16]]);
@@ -538,12 +538,18 @@ int tw_insert_many(tw_wheel *w, const double *deadlines, const int64_t *ordering
     return 0;
 }
 
-static void remove_pending(tw_wheel *w, int32_t i) {
-    tw_entry *e = &w->slab[i];
-    list_remove(w, i);
+/* A pending timer stops counting as pending: its ordering's count, len, and the cached
+ * next expiry and overflow minimum it may have been. Its list is the caller's business. */
+static inline void leave_pending(tw_wheel *w, const tw_entry *e) {
     w->counts[e->ordering]--;
     w->len--;
     if (w->next_valid && e->deadline <= w->next_cache) w->next_valid = 0;
+    if (e->list == TW_OVERFLOW && entry_tick(w, e) == w->overflow_min) w->overflow_dirty = 1;
+}
+
+static void remove_pending(tw_wheel *w, int32_t i) {
+    leave_pending(w, &w->slab[i]);
+    list_remove(w, i);
 }
 
 int tw_cancel(tw_wheel *w, int64_t handle) {
@@ -551,18 +557,15 @@ int tw_cancel(tw_wheel *w, int64_t handle) {
     if (i == TW_NIL) return 0;
     tw_entry *e = &w->slab[i];
     int list = e->list;
+    leave_pending(w, e);
     if (e->pos == (int32_t)w->lists[list].len - 1) {
         /* The vector's last item (say a timer cancelled soon after it was set): taking
          * it off touches nothing more than flagging it would. */
-        remove_pending(w, i);
+        list_remove(w, i);
         free_slot(w, i);
         return 1;
     }
     /* Flag it, leave its vector alone (section 4): everything read here is in its entry. */
-    w->counts[e->ordering]--;
-    w->len--;
-    if (w->next_valid && e->deadline <= w->next_cache) w->next_valid = 0;
-    if (list == TW_OVERFLOW && entry_tick(w, e) == w->overflow_min) w->overflow_dirty = 1;
     e->list = (uint16_t)(list | TW_DEAD);
     w->lists[list].dead++;
     list_lost_one(w, list);
@@ -755,6 +758,12 @@ static int radix_sort_due(tw_due *d, size_t n) {
 
 static int bucket_sort_due(tw_due *d, size_t n);
 
+/* The bucket of a deadline: floor((x - lo) * scale), the top one for x = hi. */
+static inline size_t bucket_of(double x, double lo, double scale, size_t buckets) {
+    size_t b = (size_t)((x - lo) * scale);
+    return b < buckets ? b : buckets - 1;
+}
+
 /* Most batches arrive sorted (timers inserted in deadline order): check before sorting. */
 static void sort_due(tw_due *d, size_t n) {
     size_t k = 1;
@@ -796,17 +805,14 @@ static int bucket_sort_due(tw_due *d, size_t n) {
         free(tmp);
         return -1;
     }
-#define BUCKET(x) ((size_t)(((x) - lo) * scale) < buckets ? (size_t)(((x) - lo) * scale) \
-                                                         : buckets - 1)
-    for (size_t i = 0; i < n; i++) end[BUCKET(d[i].deadline)]++;
+    for (size_t i = 0; i < n; i++) end[bucket_of(d[i].deadline, lo, scale, buckets)]++;
     uint32_t sum = 0;
     for (size_t b = 0; b < buckets; b++) {   /* end[b]: one past bucket b */
         sum += end[b];
         end[b] = sum;
     }
     end[buckets] = (uint32_t)n;
-    for (size_t i = n; i-- > 0;) tmp[--end[BUCKET(d[i].deadline)]] = d[i];
-#undef BUCKET
+    for (size_t i = n; i-- > 0;) tmp[--end[bucket_of(d[i].deadline, lo, scale, buckets)]] = d[i];
     /* now end[b] is where bucket b starts, and end[buckets] = n where the last ends */
     for (size_t b = 0; b < buckets; b++) {
         size_t from = end[b], to = end[b + 1];
@@ -860,7 +866,7 @@ int64_t tw_advance(tw_wheel *w, double now_ms, tw_out *out, int release) {
             for (uint32_t k = 0; k < v->len; k++) {
                 if (k + 16 < v->len) __builtin_prefetch(&w->slab[v->items[k + 16]], 1);
                 int32_t i = v->items[k];
-                w->counts[w->slab[i].ordering]--;
+                w->counts[w->slab[i].ordering]--;   /* (leave_pending, in bulk: below) */
                 fire_one(w, i, n++, now_ms, release);
             }
             free(list_take(w, list).items);
@@ -876,13 +882,11 @@ int64_t tw_advance(tw_wheel *w, double now_ms, tw_out *out, int release) {
                     v->items[keep++] = i;
                     continue;
                 }
-                w->counts[e->ordering]--;
-                if (w->next_valid && e->deadline <= w->next_cache) w->next_valid = 0;
+                leave_pending(w, e);
                 fire_one(w, i, n++, now_ms, release);
             }
             if (n == 0) break;
             v->len = keep;
-            w->len -= n;
             if (keep == 0) list_emptied(w, list);
         }
         sort_due(w->scratch, n);

@@ -16,7 +16,7 @@
 #define TW_DEAD 0x8000                   /* flag on a list index: cancelled, still in that list's
                                           * vector until the list is swept (see wheel.c, 4) */
 #define TW_FIRED 0xFFFE                  /* list index: handed out by advance, not yet released */
-#define TW_FREE 0xFFFF                   /* list index: on the free list */
+#define TW_FREE 0xFFFF                   /* list index: free (on the free-slot stack) */
 #define TW_NIL (-1)
 #define TW_GEN_MAX 0x7FFFFFFFu           /* handles stay positive int64; a slot is retired after it */
 #define TW_MAX_ORDERING 0xFFFF           /* ordering ids are 0..65535 */
