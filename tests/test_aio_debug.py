@@ -108,8 +108,12 @@ def test_a_slow_task_step_is_named_by_its_task(debug_loop, caplog):
         pass
 
     def task_warnings(variant):
+        # A handle made from C code (a future's callback) was "created at" the innermost
+        # Python frame: on asyncio's loop its Handle._run, where timercore's compiled run
+        # has none (the loop's run_forever then). Frames inside asyncio are not compared.
         loop = debug_loop(variant)
-        return [re.sub(r"Task-\d+", "Task-N", m.split(" took ")[0])
+        return [re.sub(r"created at \S+/asyncio/\S+:\d+>", "created at <asyncio>>",
+                       re.sub(r"Task-\d+", "Task-N", m.split(" took ")[0]))
                 for m in slow_warnings(loop, caplog, step())]
 
     want = task_warnings("asyncio")

@@ -181,15 +181,18 @@ class AsyncioHost:
 IO_LOOPS = ("asyncio", "uvloop", "rloop")
 
 
-def _attach(loop: Any, timers: WheelTimers, own_clock: bool = False) -> None:
-    """Make the wheel the loop's timers: its call_at / call_later (and with ``own_clock``
-    its time) become the compiled methods of ``timers`` (instance attributes, so no Python
-    frame runs in between)."""
+def _attach(loop: Any, timers: WheelTimers, own_clock: bool = False,
+            own_ready: bool = False) -> None:
+    """Make the wheel the loop's timers: its call_at / call_later (with ``own_clock`` its
+    time, with ``own_ready`` its call_soon onto asyncio's ready queue) become the compiled
+    methods of ``timers`` (instance attributes, so no Python frame runs in between)."""
     loop._wheel_timers = timers
     loop.call_at = timers.call_at
     loop.call_later = timers.call_later
     if own_clock:
         loop.time = timers.time
+    if own_ready:
+        loop.call_soon = timers.call_soon
 
 
 if TYPE_CHECKING:
@@ -249,8 +252,10 @@ class WheelEventLoop(_WheelTimersMixin, asyncio.SelectorEventLoop):
       resolution early);
     - ``handle.cancel()`` marks the handle and drops its callback; the wheel's cancelled
       entries go in one pass once they outnumber the live ones (asyncio's rule);
-    - handles are ``timercore._core.TimerHandle`` (duck-typed like asyncio.TimerHandle,
-      as uvloop's are), not instances of ``asyncio.TimerHandle``;
+    - handles are ``timercore._core.TimerHandle`` and, from ``call_soon``,
+      ``timercore._core.Handle`` (duck-typed like asyncio's, as uvloop's are), not
+      instances of ``asyncio.TimerHandle`` / ``asyncio.Handle``; a handle drops its
+      callback once it has run;
     - with ``clock=VirtualClock()``, ``time()`` is virtual and the loop jumps to the next
       timer whenever no I/O is ready and nothing is runnable.
     """
@@ -266,7 +271,7 @@ class WheelEventLoop(_WheelTimersMixin, asyncio.SelectorEventLoop):
             raise TypeError("clock must be a timercore.VirtualClock (or None for real "
                             f"time), not {type(clock).__name__}")
         self._virtual = clock
-        _attach(self, WheelTimers(self, clock=clock), own_clock=True)
+        _attach(self, WheelTimers(self, clock=clock), own_clock=True, own_ready=True)
 
     def time(self) -> float:
         return self._timers().time()

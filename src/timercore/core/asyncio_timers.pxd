@@ -3,16 +3,27 @@
 cdef class WheelTimers
 
 
-@cython.final
-cdef class TimerHandle:
+cdef class LoopCallback:
+    # What Handle and TimerHandle share: a callback, its arguments and context, its state.
     cdef:
-        double _when_s
         PyObject *_cb                # owned; NULL once run or cancelled (see _drop)
         PyObject *_cb_args           # owned tuple (NO_ARGS for none); NULL likewise
         PyObject *_ctx               # owned Context; NULL likewise
         WheelTimers _timers
         int _state
     # (no cdef methods: no vtable pointer; its steps are functions in the .pyx)
+
+
+@cython.final
+cdef class Handle(LoopCallback):
+    # call_soon's, on timercore's asyncio loop
+    cdef object __weakref__          # as asyncio's (a handle may be kept in a weak map)
+
+
+@cython.final
+cdef class TimerHandle(LoopCallback):
+    cdef:
+        double _when_s               # (in the 8 bytes after _state: 64 bytes in all)
 
 
 cdef class WheelTimers:
@@ -31,6 +42,7 @@ cdef class WheelTimers:
         bint in_fire
         public bint debug            # the loop's debug flag (kept in sync by set_debug)
         readonly bint closed
+        object ready                 # the loop's ready deque, where call_soon appends
         Py_ssize_t cancelled_in_wheel  # cancelled handles whose wheel entry is still there
         object ctx_cache             # the last context snapshot (see the module doc)
         bint slow_warned             # _fire: a timer it ran got the slow-callback warning
@@ -40,6 +52,7 @@ cdef class WheelTimers:
 
     cdef double now_s(self) except? -1.0
     cdef _debug_checks(self, callback, str method)
+    cdef int _fill(self, LoopCallback h, callback, tuple args, context) except -1
     cdef TimerHandle _schedule(self, double when, callback, tuple args, context)
     cdef object _snapshot(self)
     cdef int _grow_slots(self, uint32_t slot) except -1

@@ -38,20 +38,16 @@ cdef enum:
     TRACED = 8          # scheduled in debug mode: WheelTimers.debug_info has its record
 
 
-@cython.freelist(256)
-@cython.final
 @cython.no_gc
-cdef class TimerHandle:
-    """A timer of a timercore loop: duck-types asyncio.TimerHandle, as uvloop's do.
+cdef class LoopCallback:
+    """What a timercore loop's Handle (call_soon) and TimerHandle (call_at, call_later)
+    share: asyncio.Handle's API, as uvloop's handles duck-type it.
 
     Not tracked by the garbage collector (a million pending handles would otherwise make
-    every full collection walk them all): a handle drops its callback, arguments and
-    context once it has run or been cancelled, so no cycle through it outlives its timer.
+    every full collection walk them all, and each one made would count towards the next
+    collection): a handle drops its callback, arguments and context once it has run or
+    been cancelled, so no cycle through it outlives its callback.
     """
-    def when(self):
-        """The loop time (seconds) at which the callback is scheduled."""
-        return self._when_s
-
     def cancelled(self):
         return (self._state & STATE_MASK) == CANCELLED
 
@@ -61,10 +57,6 @@ cdef class TimerHandle:
         return _or_none(self._ctx)
 
     # asyncio.Handle's attributes, read by asyncio's helpers and by debugging tools.
-    @property
-    def _when(self):
-        return self._when_s
-
     @property
     def _callback(self):
         return _or_none(self._cb)
@@ -93,6 +85,47 @@ cdef class TimerHandle:
     @cython.binding(False)                   # a plain method descriptor, called as
     @cython.always_allow_keywords(False)     # METH_NOARGS: CPython's fastest method call
     def cancel(self):
+        """Cancel the call: it will not run; its callback, arguments and context go now."""
+        if (self._state & STATE_MASK) != CANCELLED:
+            self._state |= CANCELLED
+            _finish(self)
+
+    def _run(self):
+        """As asyncio.Handle._run."""
+        _invoke(self)
+
+    def __dealloc__(self):
+        _drop(self)
+        if self._state & TRACED and self._timers is not None:
+            self._timers.debug_info.pop(id(self), None)
+
+    def __repr__(self):
+        return _repr(self, None)
+
+
+@cython.freelist(256)
+@cython.final
+@cython.no_gc
+cdef class Handle(LoopCallback):
+    """A callback of timercore's asyncio loop's call_soon (see LoopCallback)."""
+
+
+@cython.freelist(256)
+@cython.final
+@cython.no_gc
+cdef class TimerHandle(LoopCallback):
+    """A timer of a timercore loop: duck-types asyncio.TimerHandle, as uvloop's do."""
+    def when(self):
+        """The loop time (seconds) at which the callback is scheduled."""
+        return self._when_s
+
+    @property
+    def _when(self):
+        return self._when_s
+
+    @cython.binding(False)                   # a plain method descriptor, called as
+    @cython.always_allow_keywords(False)     # METH_NOARGS: CPython's fastest method call
+    def cancel(self):
         """Cancel the call: O(1); the handle is marked, its wheel entry goes later (see
         _purge_if_due)."""
         # In a random-order loop every store here waits behind the miss on the handle and
@@ -106,34 +139,8 @@ cdef class TimerHandle:
         if (state & STATE_MASK) == PENDING:
             self._timers.cancelled_in_wheel += 1
 
-    def _run(self):
-        """As asyncio.Handle._run."""
-        _invoke(self)
-
-    def __dealloc__(self):
-        _drop(self)
-        if self._state & TRACED and self._timers is not None:
-            self._timers.debug_info.pop(id(self), None)
-
     def __repr__(self):
-        info = [type(self).__name__]
-        if (self._state & STATE_MASK) == CANCELLED:
-            info.append("cancelled")
-        info.append(f"when={self._when_s}")
-        if self._state & TRACED:
-            debug = self._timers.debug_info.get(id(self))
-            if debug is not None and debug[1] is not None:
-                kept = <str>debug[1]      # ran or cancelled: the repr it had then
-                if (self._state & STATE_MASK) == CANCELLED and " cancelled " not in kept:
-                    kept = kept.replace("<TimerHandle ", "<TimerHandle cancelled ", 1)
-                return kept
-        if self._cb != NULL:
-            info.append(format_helpers._format_callback_source(self._callback, self._args))
-            if self._state & TRACED:
-                tb = self._source_traceback
-                if tb:
-                    info.append(f"created at {tb[-1][0]}:{tb[-1][1]}")
-        return "<" + " ".join(info) + ">"
+        return _repr(self, self._when_s)
 
     def __hash__(self):
         return hash(self._when_s)
@@ -154,6 +161,32 @@ cdef class TimerHandle:
         return self is other
 
 
+cdef str _repr(LoopCallback self, when):
+    """asyncio's repr of a handle: `when=` for a timer, `cancelled`, the callback's source,
+    and in debug mode where it was made (a handle that ran or was cancelled in debug mode
+    keeps the repr it had then, as asyncio's keeps its callback)."""
+    name = type(self).__name__
+    info = [name]
+    if (self._state & STATE_MASK) == CANCELLED:
+        info.append("cancelled")
+    if when is not None:
+        info.append(f"when={when}")
+    if self._state & TRACED:
+        debug = self._timers.debug_info.get(id(self))
+        if debug is not None and debug[1] is not None:
+            kept = <str>debug[1]      # ran or cancelled: the repr it had then
+            if (self._state & STATE_MASK) == CANCELLED and " cancelled " not in kept:
+                kept = kept.replace(f"<{name} ", f"<{name} cancelled ", 1)
+            return kept
+    if self._cb != NULL:
+        info.append(format_helpers._format_callback_source(self._callback, self._args))
+        if self._state & TRACED:
+            tb = self._source_traceback
+            if tb:
+                info.append(f"created at {tb[-1][0]}:{tb[-1][1]}")
+    return "<" + " ".join(info) + ">"
+
+
 # Each handle in one cache line of its own (linepool.h): pymalloc's 64-byte blocks straddle
 # two, and a random-order cancel or fire then misses twice.
 HANDLES_LINE_ALIGNED = bool(tc_linepool_install(TimerHandle))
@@ -168,7 +201,7 @@ def _linepool_chunks():
 # cdef method has no vtable pointer, so a handle is 64 bytes, not 80 (and random-order
 # cancels touch less memory).
 
-cdef inline void _drop(TimerHandle self) noexcept:
+cdef inline void _drop(LoopCallback self) noexcept:
     # Raw pointers, cleared to NULL: storing None would cost one more store per field
     # (None's reference count); see cancel.
     cdef PyObject *cb = self._cb
@@ -180,7 +213,7 @@ cdef inline void _drop(TimerHandle self) noexcept:
     Py_XDECREF(ctx)
 
 
-cdef int _invoke(TimerHandle self) except -1:
+cdef int _invoke(LoopCallback self) except -1:
     """Run the callback in its context. Exceptions go to the loop's exception handler,
     except SystemExit and KeyboardInterrupt, which propagate."""
     if self._cb == NULL:
@@ -214,7 +247,7 @@ cdef int _invoke(TimerHandle self) except -1:
     return 0
 
 
-cdef inline void _finish(TimerHandle self) noexcept:
+cdef inline void _finish(LoopCallback self) noexcept:
     """Ran or cancelled: drop the callback, arguments and context. A handle scheduled in
     debug mode first keeps its repr, as asyncio's cancel does, so it still says what it
     was (and its source traceback stays)."""
@@ -223,16 +256,16 @@ cdef inline void _finish(TimerHandle self) noexcept:
     _drop(self)
 
 
-cdef void _keep_repr(TimerHandle self) noexcept:
+cdef void _keep_repr(LoopCallback self) noexcept:
     info = self._timers.debug_info.get(id(self))
     if info is not None and info[1] is None:
         try:
             info[1] = repr(self)
         except Exception:       # a callback or argument whose repr raises
-            info[1] = f"<TimerHandle when={self._when_s}>"
+            info[1] = f"<{type(self).__name__}>"
 
 
-cdef _report(TimerHandle self, exc):
+cdef _report(LoopCallback self, exc):
     cb = format_helpers._format_callback_source(self._callback, self._args)
     context = {"message": f"Exception in callback {cb}", "exception": from_user_code(exc),
                "handle": self}
@@ -293,6 +326,7 @@ cdef class WheelTimers:
         self.armed_when = INFINITY
         self.debug = bool(loop.get_debug())
         self.debug_info = {}
+        self.ready = getattr(loop, "_ready", None)
         self.wheel = TimerWheel(1.0, self.now_s() * 1000.0)
 
     def __dealloc__(self):
@@ -342,12 +376,21 @@ cdef class WheelTimers:
             raise RuntimeError("Non-thread-safe operation invoked on an event loop other "
                                "than the current one")
 
-    cdef TimerHandle _schedule(self, double when, callback, tuple args, context):
-        cdef TimerHandle h = TimerHandle.__new__(TimerHandle)
-        cdef int64_t hd
-        cdef uint32_t slot
-        _purge_if_due(self)
-        h._when_s = when
+    def call_soon(self, callback, *args, context=None):
+        """As asyncio's loop.call_soon (the asyncio I/O's loop): a Handle on the ready
+        queue, made without a Python frame, a context copy or a garbage-collected object."""
+        if self.closed:
+            raise RuntimeError("Event loop is closed")
+        if self.debug:
+            self._debug_checks(callback, "call_soon")
+        cdef Handle h = Handle.__new__(Handle)
+        self._fill(h, callback, args, context)
+        self.ready.append(h)
+        return h
+
+    cdef int _fill(self, LoopCallback h, callback, tuple args, context) except -1:
+        """A new handle's callback, arguments and context (a shared snapshot of the
+        current one when none is given); in debug mode, where it was made."""
         Py_INCREF(callback)
         Py_INCREF(args)
         h._cb = <PyObject *>callback
@@ -360,15 +403,24 @@ cdef class WheelTimers:
             h._state = PENDING
         Py_INCREF(context)
         h._ctx = <PyObject *>context
+        if self.debug:
+            self.debug_info[id(h)] = [format_helpers.extract_stack(sys._getframe(0)), None]
+            h._state |= TRACED
+        return 0
+
+    cdef TimerHandle _schedule(self, double when, callback, tuple args, context):
+        cdef TimerHandle h = TimerHandle.__new__(TimerHandle)
+        cdef int64_t hd
+        cdef uint32_t slot
+        _purge_if_due(self)
+        h._when_s = when
+        self._fill(h, callback, args, context)
         hd = self.wheel.c_insert(when * 1000.0, 0)
         slot = <uint32_t>hd
         if slot >= self.nslots:
             self._grow_slots(slot)
         Py_INCREF(h)
         self.slots[slot] = <PyObject *>h
-        if self.debug:
-            self.debug_info[id(h)] = [format_helpers.extract_stack(sys._getframe(0)), None]
-            h._state |= TRACED
         if self.native_call_later is not None and when + NATIVE_SLACK_S < self.armed_when \
                 and not self.in_fire:
             self._arm(when)
@@ -531,6 +583,7 @@ cdef class WheelTimers:
         self._release_all()
         self.wheel = TimerWheel(1.0, self.wheel._w.now)
         self.loop = self.time_fn = self.native_call_later = self.native_handle = None
+        self.ready = None
         self.ctx_cache = None
 
     cdef void _release_all(self) noexcept:
@@ -578,10 +631,15 @@ def selector_run_once(loop):
     popleft = ready.popleft
     for _ in range(ntodo):
         handle = popleft()
-        if handle._cancelled:
+        if type(handle) is Handle:                # call_soon's own: no attribute lookups
+            if ((<Handle>handle)._state & STATE_MASK) == CANCELLED:
+                continue
+        elif handle._cancelled:
             continue
         if t.debug:
             _run_debug(loop, handle)
+        elif type(handle) is Handle:
+            _invoke(<Handle>handle)
         else:
             handle._run()
     handle = None
@@ -591,22 +649,24 @@ def selector_run_once(loop):
 cdef bint _run_debug(loop, handle) except -1:
     """asyncio's debug-mode run: the current handle, the slow-callback warning in
     asyncio's words (a task's step is named by its task). True if it warned."""
+    callback = handle._callback       # (timercore's handles drop it when they have run)
     try:
         loop._current_handle = handle
         t0 = loop.time()
         handle._run()
         dt = loop.time() - t0
         if dt >= loop.slow_callback_duration:
-            _asyncio_logger.warning("Executing %s took %.3f seconds", _format_handle(handle), dt)
+            _asyncio_logger.warning("Executing %s took %.3f seconds",
+                                    _format_handle(handle, callback), dt)
             return True
     finally:
         loop._current_handle = None
     return False
 
 
-cdef str _format_handle(handle):
+cdef str _format_handle(handle, callback):
     """As asyncio names a handle in its slow-callback warning."""
-    owner = getattr(getattr(handle, "_callback", None), "__self__", None)
+    owner = getattr(callback, "__self__", None)
     if isinstance(owner, _Task):
         return repr(owner)
     return str(handle)
