@@ -9,6 +9,7 @@ users write them: ``for`` loops, float timeouts, random-order clears and cancels
 
     python bench/callgrind_ops.py            # all operations, K = 100000
     python bench/callgrind_ops.py --ops fire,cancel --calls 50000 --json out.json
+    python bench/callgrind_ops.py --ops call_soon --python /path/to/other/venv/bin/python
 """
 from __future__ import annotations
 
@@ -115,6 +116,18 @@ tw.insert_many(np.random.default_rng(1).random(K) * 60000)
 """, """
 for t in range(0, 60001, 1000):
     tw.advance(float(t))
+"""),
+    # call_soon and running it, on timercore's own loop (asyncio's I/O).
+    "call_soon": ("""
+import timercore.aio
+loop = timercore.aio.new_event_loop()
+f = lambda: None
+""", """
+soon = loop.call_soon
+for _ in range(K):
+    soon(f)
+soon(loop.stop)
+loop.run_forever()
 """),
     "cancel": (CANCEL_SETUP.format(module="timercore.aio",
                                    factory="timercore.aio.new_event_loop"), CANCEL_OP),

@@ -42,7 +42,7 @@ cdef class WheelTimers:
         bint in_fire
         public bint debug            # the loop's debug flag (kept in sync by set_debug)
         readonly bint closed
-        object ready                 # the loop's ready deque, where call_soon appends
+        object ready_append          # the loop's ready deque's append (call_soon's)
         Py_ssize_t cancelled_in_wheel  # cancelled handles whose wheel entry is still there
         object ctx_cache             # the last context snapshot (see the module doc)
         bint slow_warned             # _fire: a timer it ran got the slow-callback warning

@@ -326,7 +326,8 @@ cdef class WheelTimers:
         self.armed_when = INFINITY
         self.debug = bool(loop.get_debug())
         self.debug_info = {}
-        self.ready = getattr(loop, "_ready", None)
+        ready = getattr(loop, "_ready", None)       # asyncio's loops only
+        self.ready_append = ready.append if ready is not None else None
         self.wheel = TimerWheel(1.0, self.now_s() * 1000.0)
 
     def __dealloc__(self):
@@ -385,7 +386,7 @@ cdef class WheelTimers:
             self._debug_checks(callback, "call_soon")
         cdef Handle h = Handle.__new__(Handle)
         self._fill(h, callback, args, context)
-        self.ready.append(h)
+        self.ready_append(h)        # (the bound method: no attribute lookup a call)
         return h
 
     cdef int _fill(self, LoopCallback h, callback, tuple args, context) except -1:
@@ -583,7 +584,7 @@ cdef class WheelTimers:
         self._release_all()
         self.wheel = TimerWheel(1.0, self.wheel._w.now)
         self.loop = self.time_fn = self.native_call_later = self.native_handle = None
-        self.ready = None
+        self.ready_append = None
         self.ctx_cache = None
 
     cdef void _release_all(self) noexcept:
