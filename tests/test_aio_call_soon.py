@@ -193,3 +193,23 @@ def test_futures_and_tasks_wake_through_it(loop):
         return await fut
 
     assert loop.run_until_complete(main()) == "woken"
+
+
+def test_a_subclass_that_overrides_a_loop_method_keeps_its_own():
+    calls = []
+
+    class LoggingLoop(aio.WheelEventLoop):
+        def call_soon(self, callback, *args, context=None):
+            calls.append("call_soon")
+            return super().call_soon(callback, *args, context=context)
+
+        def call_later(self, delay, callback, *args, context=None):
+            calls.append("call_later")
+            return super().call_later(delay, callback, *args, context=context)
+
+    loop = LoggingLoop()
+    loop.run_until_complete(asyncio.sleep(0.001))
+    assert "call_soon" in calls and "call_later" in calls
+    assert type(loop.call_at(loop.time() + 1, print)) is _core.TimerHandle   # not overridden
+    assert loop.call_soon.__func__ is LoggingLoop.call_soon
+    loop.close()

@@ -185,14 +185,28 @@ def _attach(loop: Any, timers: WheelTimers, own_clock: bool = False,
             own_ready: bool = False) -> None:
     """Make the wheel the loop's timers: its call_at / call_later (with ``own_clock`` its
     time, with ``own_ready`` its call_soon onto asyncio's ready queue) become the compiled
-    methods of ``timers`` (instance attributes, so no Python frame runs in between)."""
+    methods of ``timers`` (instance attributes, so no Python frame runs in between). A
+    method a subclass of the loop overrides stays the subclass's."""
     loop._wheel_timers = timers
-    loop.call_at = timers.call_at
-    loop.call_later = timers.call_later
+    compiled: dict[str, Callable[..., Any]] = {"call_at": timers.call_at,
+                                               "call_later": timers.call_later}
     if own_clock:
-        loop.time = timers.time
+        compiled["time"] = timers.time
     if own_ready:
-        loop.call_soon = timers.call_soon
+        compiled["call_soon"] = timers.call_soon
+    for name, method in compiled.items():
+        if not _overridden(type(loop), name):
+            setattr(loop, name, method)
+
+
+def _overridden(cls: type, name: str) -> bool:
+    """Whether a subclass of one of timercore's loop classes defines ``name``."""
+    for c in cls.__mro__:
+        if c.__module__ == __name__:
+            return False             # timercore's own class reached first
+        if name in vars(c):
+            return True
+    return False
 
 
 if TYPE_CHECKING:
