@@ -213,3 +213,14 @@ def test_a_subclass_that_overrides_a_loop_method_keeps_its_own():
     assert type(loop.call_at(loop.time() + 1, print)) is _core.TimerHandle   # not overridden
     assert loop.call_soon.__func__ is LoggingLoop.call_soon
     loop.close()
+
+
+@pytest.mark.parametrize("method", ["call_soon", "call_later", "call_at"])
+def test_a_context_that_is_no_context_is_a_type_error_at_the_call(make_loop, method):
+    loop = make_loop("wheel")
+    args = {"call_soon": (), "call_later": (0,), "call_at": (loop.time(),)}[method]
+    for bad in (1, {}, "ctx"):
+        with pytest.raises(TypeError, match="context must be a contextvars.Context or None"):
+            getattr(loop, method)(*args, print, context=bad)
+    assert len(loop._ready) == 0 and loop.pending_timers() == 0      # nothing was queued
+    loop.close()

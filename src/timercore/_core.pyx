@@ -4,8 +4,8 @@ copy of the C core per process). The code lives in core/, one file per concept; 
 declarations in _core.pxd. See docs/architecture.md."""
 cimport cython
 cimport numpy as cnp
-from cpython.contextvars cimport (PyContext_Copy, PyContext_CopyCurrent, PyContext_Enter,
-                                  PyContext_Exit)
+from cpython.contextvars cimport (PyContext_CheckExact, PyContext_Copy, PyContext_CopyCurrent,
+                                  PyContext_Enter, PyContext_Exit)
 from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_Check
 from cpython.long cimport PyLong_AsLongLongAndOverflow, PyLong_Check
 from cpython.mem cimport PyMem_Free, PyMem_Realloc

@@ -392,6 +392,10 @@ cdef class WheelTimers:
     cdef int _fill(self, LoopCallback h, callback, tuple args, context) except -1:
         """A new handle's callback, arguments and context (a shared snapshot of the
         current one when none is given); in debug mode, where it was made."""
+        if context is not None and not PyContext_CheckExact(context):
+            # (asyncio takes anything and fails when the callback is due to run)
+            raise TypeError("context must be a contextvars.Context or None, not "
+                            f"{type(context).__name__}")
         Py_INCREF(callback)
         Py_INCREF(args)
         h._cb = <PyObject *>callback
