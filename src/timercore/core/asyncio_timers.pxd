@@ -52,7 +52,6 @@ cdef class WheelTimers:
 
     cdef double now_s(self) except? -1.0
     cdef _debug_checks(self, callback, str method)
-    cdef int _fill(self, LoopCallback h, callback, tuple args, context) except -1
     cdef TimerHandle _schedule(self, double when, callback, tuple args, context)
     cdef object _snapshot(self)
     cdef int _grow_slots(self, uint32_t slot) except -1

@@ -277,6 +277,41 @@ cdef _report(LoopCallback self, exc):
         loop.call_exception_handler(context)
 
 
+cdef inline int _fill(WheelTimers t, LoopCallback h, callback, tuple args,
+                      context) except -1:
+    """A new handle's callback, arguments and context (a shared snapshot of the current
+    one when none is given); in debug mode, where it was made."""
+    if context is None:
+        context = t._snapshot()
+        h._state = PENDING | SHARED_CONTEXT
+    elif PyContext_CheckExact(context):
+        h._state = PENDING
+    else:
+        return _not_a_context(context)
+    Py_INCREF(callback)
+    Py_INCREF(args)
+    Py_INCREF(context)
+    h._cb = <PyObject *>callback
+    h._cb_args = <PyObject *>args
+    h._ctx = <PyObject *>context
+    h._timers = t
+    if t.debug:
+        _trace(t, h)
+    return 0
+
+
+cdef int _not_a_context(context) except -1:
+    # (asyncio takes anything, and fails when the callback is due to run)
+    raise TypeError(f"context must be a contextvars.Context or None, not {type(context).__name__}")
+
+
+cdef int _trace(WheelTimers t, LoopCallback h) except -1:
+    """Debug mode: where the handle was made (the caller's frame: no frame of ours runs)."""
+    t.debug_info[id(h)] = [format_helpers.extract_stack(sys._getframe(0)), None]
+    h._state |= TRACED
+    return 0
+
+
 cdef inline int _purge_if_due(WheelTimers t) except -1:
     """Cancelling only marks the handle (one memory access, where removing the entry at
     once costs four cache misses in random order), as asyncio's heap does. Once the
@@ -385,33 +420,9 @@ cdef class WheelTimers:
         if self.debug:
             self._debug_checks(callback, "call_soon")
         cdef Handle h = Handle.__new__(Handle)
-        self._fill(h, callback, args, context)
+        _fill(self, h, callback, args, context)
         self.ready_append(h)        # (the bound method: no attribute lookup a call)
         return h
-
-    cdef int _fill(self, LoopCallback h, callback, tuple args, context) except -1:
-        """A new handle's callback, arguments and context (a shared snapshot of the
-        current one when none is given); in debug mode, where it was made."""
-        if context is not None and not PyContext_CheckExact(context):
-            # (asyncio takes anything and fails when the callback is due to run)
-            raise TypeError("context must be a contextvars.Context or None, not "
-                            f"{type(context).__name__}")
-        Py_INCREF(callback)
-        Py_INCREF(args)
-        h._cb = <PyObject *>callback
-        h._cb_args = <PyObject *>args
-        h._timers = self
-        if context is None:
-            context = self._snapshot()
-            h._state = PENDING | SHARED_CONTEXT
-        else:
-            h._state = PENDING
-        Py_INCREF(context)
-        h._ctx = <PyObject *>context
-        if self.debug:
-            self.debug_info[id(h)] = [format_helpers.extract_stack(sys._getframe(0)), None]
-            h._state |= TRACED
-        return 0
 
     cdef TimerHandle _schedule(self, double when, callback, tuple args, context):
         cdef TimerHandle h = TimerHandle.__new__(TimerHandle)
@@ -419,7 +430,7 @@ cdef class WheelTimers:
         cdef uint32_t slot
         _purge_if_due(self)
         h._when_s = when
-        self._fill(h, callback, args, context)
+        _fill(self, h, callback, args, context)
         hd = self.wheel.c_insert(when * 1000.0, 0)
         slot = <uint32_t>hd
         if slot >= self.nslots:
