@@ -148,7 +148,8 @@ def test_the_handle_reads_as_asyncios(make_loop):
         assert isinstance(h._context, contextvars.Context)
         assert h._loop is loop
         loop.close()
-    assert reprs[0] == reprs[1] == "<Handle test_the_handle_reads_as_asyncios.<locals>.callback(1)"
+    assert reprs[0] == reprs[1]      # (the arguments shown only in debug mode from 3.14)
+    assert reprs[1].startswith("<Handle test_the_handle_reads_as_asyncios.<locals>.callback(")
 
 
 def test_call_soon_on_a_closed_loop_raises(loop):

@@ -22,6 +22,7 @@ from asyncio.log import logger as _asyncio_logger
 from logging import getLogger as _getLogger
 from collections import deque, namedtuple
 from functools import partial as _partial
+from inspect import signature as _signature
 from operator import index as _operator_index
 from types import CoroutineType as _CoroutineType
 

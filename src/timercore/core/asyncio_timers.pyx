@@ -161,6 +161,18 @@ cdef class TimerHandle(LoopCallback):
         return self is other
 
 
+# From 3.14 asyncio shows a callback's arguments in debug mode only (debug=).
+_SOURCE_TAKES_DEBUG = "debug" in _signature(format_helpers._format_callback_source).parameters
+
+
+cdef str _callback_source(LoopCallback self):
+    """The callback and its arguments as asyncio's handles name them."""
+    if _SOURCE_TAKES_DEBUG:
+        return format_helpers._format_callback_source(self._callback, self._args,
+                                                      debug=self._timers.debug)
+    return format_helpers._format_callback_source(self._callback, self._args)
+
+
 cdef str _repr(LoopCallback self, when):
     """asyncio's repr of a handle: `when=` for a timer, `cancelled`, the callback's source,
     and in debug mode where it was made (a handle that ran or was cancelled in debug mode
@@ -179,7 +191,7 @@ cdef str _repr(LoopCallback self, when):
                 kept = kept.replace(f"<{name} ", f"<{name} cancelled ", 1)
             return kept
     if self._cb != NULL:
-        info.append(format_helpers._format_callback_source(self._callback, self._args))
+        info.append(_callback_source(self))
         if self._state & TRACED:
             tb = self._source_traceback
             if tb:
@@ -266,7 +278,7 @@ cdef void _keep_repr(LoopCallback self) noexcept:
 
 
 cdef _report(LoopCallback self, exc):
-    cb = format_helpers._format_callback_source(self._callback, self._args)
+    cb = _callback_source(self)
     context = {"message": f"Exception in callback {cb}", "exception": from_user_code(exc),
                "handle": self}
     tb = self._source_traceback
