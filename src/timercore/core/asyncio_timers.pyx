@@ -103,14 +103,13 @@ cdef class LoopCallback:
         return _repr(self, None)
 
 
-@cython.freelist(256)
+# (Cython keeps no free list for a subclass: linepool.h and pymalloc serve allocations.)
 @cython.final
 @cython.no_gc
 cdef class Handle(LoopCallback):
     """A callback of timercore's asyncio loop's call_soon (see LoopCallback)."""
 
 
-@cython.freelist(256)
 @cython.final
 @cython.no_gc
 cdef class TimerHandle(LoopCallback):
