@@ -8,7 +8,7 @@ import weakref
 
 import pytest
 
-from timercore import _core, aio
+from timercore import VirtualClock, _core, aio
 
 
 @pytest.fixture(params=["asyncio", "wheel"])
@@ -190,7 +190,6 @@ def test_futures_and_tasks_wake_through_it(loop):
     async def main():
         fut = loop.create_future()
         loop.call_soon(fut.set_result, "woken")
-        await asyncio.sleep(0)
         return await fut
 
     assert loop.run_until_complete(main()) == "woken"
@@ -208,8 +207,8 @@ def test_a_subclass_that_overrides_a_loop_method_keeps_its_own():
             calls.append("call_later")
             return super().call_later(delay, callback, *args, context=context)
 
-    loop = LoggingLoop()
-    loop.run_until_complete(asyncio.sleep(0.001))
+    loop = LoggingLoop(clock=VirtualClock())            # the sleep takes no real time
+    loop.run_until_complete(asyncio.sleep(1))
     assert "call_soon" in calls and "call_later" in calls
     assert type(loop.call_at(loop.time() + 1, print)) is _core.TimerHandle   # not overridden
     assert loop.call_soon.__func__ is LoggingLoop.call_soon
