@@ -661,12 +661,13 @@ def selector_run_once(loop):
         if type(handle) is Handle:                # call_soon's own: no attribute lookups
             if ((<Handle>handle)._state & STATE_MASK) == CANCELLED:
                 continue
+            if not t.debug:
+                _invoke(<Handle>handle)
+                continue
         elif handle._cancelled:
             continue
         if t.debug:
             _run_debug(loop, handle)
-        elif type(handle) is Handle:
-            _invoke(<Handle>handle)
         else:
             handle._run()
     handle = None
