@@ -4,6 +4,7 @@ import math
 
 import pytest
 
+from timercore import TimeoutOverflowWarning, TimerWheel, VirtualClock, Window
 from timercore._core import Constraint, check_ms
 
 C = Constraint
@@ -41,3 +42,52 @@ def test_the_entry_points_speak_the_same_vocabulary():
                        (lambda: timercore.VirtualClock(math.inf), "start_ms")]:
         with pytest.raises(ValueError, match=f"^{name} must"):
             call()
+
+
+# -- ids and handles: read in place up to two digits (intread.h), by the API otherwise -----
+
+@pytest.mark.parametrize("gen", [1, 2**28 - 1, 2**28, 2**31 - 2])
+def test_a_handle_names_its_timer_on_either_side_of_the_two_digit_read(gen):
+    # (gen << 32) | slot: generation 2**28 puts a handle at 2**60, three 30-bit digits
+    w = TimerWheel()
+    w.cancel(w.insert(1.0))                 # slot 0, free again
+    w._set_generation(0, gen)
+    h = w.insert(5.0)
+    assert h == (gen << 32)
+    assert h in w and w.deadline(h) == 5.0
+    assert h + (1 << 32) not in w and h - (1 << 32) not in w
+    assert -h not in w and 0 not in w
+    assert w.cancel(h) and not w.cancel(h)
+
+
+def test_a_handle_as_an_int_subclass_or_index_is_read_the_same():
+    class Sub(int):
+        pass
+
+    class Index:
+        def __init__(self, v):
+            self.v = v
+
+        def __index__(self):
+            return self.v
+
+    w = TimerWheel()
+    a, b = w.insert(1.0), w.insert(2.0)
+    assert w.cancel(Sub(a)) and w.cancel(Index(b)) and len(w) == 0
+    with pytest.raises(TypeError, match="handle"):
+        w.cancel(True * 1.0)
+
+
+@pytest.mark.parametrize("next_id", [2**30 - 1, 2**30, 2**31 - 1])
+def test_8_6_clear_an_id_on_either_side_of_one_digit(next_id):
+    scope = Window(clock=VirtualClock())
+    scope._set_next_id(next_id)
+    log = []
+    ident = scope.setTimeout(log.append, 10, "a")
+    keep = scope.setTimeout(log.append, 10, "b")
+    assert ident == next_id
+    with pytest.warns(TimeoutOverflowWarning, match="wrapped"):
+        scope.clearTimeout(ident - 2**32)   # WebIDL long wraps modulo 2**32: the same id
+    scope.clearTimeout(-keep)             # a negative id names no timer
+    scope.run_for(20)
+    assert log == ["b"]

@@ -1,5 +1,5 @@
-# The C core's declarations (wheel.h, lateness.h, idmap.h, faults.h, linepool.h, ctxsnap.h),
-# once.
+# The C core's declarations (wheel.h, lateness.h, idmap.h, faults.h, linepool.h, ctxsnap.h,
+# intread.h), once.
 
 
 cdef extern from "lateness.h" nogil:
@@ -103,6 +103,10 @@ cdef extern from "ctxsnap.h":
     int tc_ctx_can_share(object snapshot) noexcept
     PyObject *tc_ctx_save(object snapshot) noexcept
     void tc_ctx_restore(object snapshot, PyObject *saved) noexcept
+
+
+cdef extern from "intread.h":
+    int tc_read_small_int(object v, long long *out) noexcept
 
 
 cdef extern from *:

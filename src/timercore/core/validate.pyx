@@ -64,17 +64,15 @@ cdef object as_index(object value, str name):
 
 cdef inline int64_t as_key(object value, str name, KeyKind kind) except -1:
     """The key an id or handle argument names (> 0), or 0 if it names none: the one
-    conversion of ids and handles. An exact int in range is read here in C (the hot
-    path: clearTimeout, cancel); everything else goes to as_key_slow."""
-    cdef int overflow = 0
+    conversion of ids and handles. An exact int of up to two digits (every id, every
+    handle below 2**60) is read here in place (intread.h: the hot path of clearTimeout and
+    cancel); everything else goes to as_key_slow."""
     cdef long long v
-    if type(value) is int:
-        v = PyLong_AsLongLongAndOverflow(value, &overflow)
-        if not overflow:
-            if kind == WHEEL_HANDLE:
-                return v if v > 0 else 0
-            if 0 < v <= 0x7FFFFFFF:
-                return v
+    if type(value) is int and tc_read_small_int(value, &v):
+        if kind == WHEEL_HANDLE:
+            return v if v > 0 else 0
+        if 0 < v <= 0x7FFFFFFF:
+            return v
     return as_key_slow(value, name, kind)
 
 
