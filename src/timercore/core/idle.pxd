@@ -27,7 +27,7 @@ cdef class IdleCallbacks:
     cdef int _close(self) except -1
     cdef Py_ssize_t _find(self, long long handle)
     cdef object _take(self, Py_ssize_t i)
-    cdef inline bint _has_work(self)
+    cdef inline bint _has_work(self) noexcept
     cdef inline double _deadline(self, double cap) except? -1.0
     cdef double _blocked_until(self) except? -1.0
     cdef bint _start_period(self) except -1

@@ -125,7 +125,7 @@ cdef class IdleCallbacks:
             self._head = 0
         return callback
 
-    cdef inline bint _has_work(self):
+    cdef inline bint _has_work(self) noexcept:
         return self._live > 0
 
     # -- idle periods --------------------------------------------------------------------

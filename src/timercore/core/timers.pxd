@@ -43,9 +43,9 @@ cdef class Timers(ScopeState):
     cdef int _init_timers(self, resolution_ms, max_timers, string_handlers,
                           namespace) except -1
     cdef int _ensure_slot(self, uint32_t slot) except -1
-    cdef inline void _forget(self, uint32_t slot)
-    cdef inline void _release(self, uint32_t slot)
-    cdef inline bint _cancel_pending(self, uint32_t slot)
+    cdef inline void _forget(self, uint32_t slot) noexcept
+    cdef inline void _release(self, uint32_t slot) noexcept
+    cdef inline bint _cancel_pending(self, uint32_t slot) noexcept
     cdef inline int32_t _set_timer(self, object handler, object timeout, tuple arguments,
                                    bint repeat) except -1
     cdef int32_t _init_timer(self, object handler, bint is_string, int timeout,
@@ -57,7 +57,7 @@ cdef class Timers(ScopeState):
     cdef int _run_string(self, str source) except -2
     cdef int _run_completion_steps(self, uint32_t slot) except -1
     cdef bint _cancel_run_steps(self, object key) except -1
-    cdef inline bint _next_expiry(self, double *active_ms)
+    cdef inline bint _next_expiry(self, double *active_ms) noexcept
     cdef inline int32_t _live_slot(self, object id) except -2
     cdef inline bint _only_unrefd(self)
     cdef inline bint _has_ref_timers(self)

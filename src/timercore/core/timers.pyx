@@ -68,7 +68,7 @@ cdef class Timers(ScopeState):
         self._cap = cap
         return 0
 
-    cdef inline void _forget(self, uint32_t slot):
+    cdef inline void _forget(self, uint32_t slot) noexcept:
         """Drop a slot's references (handler or steps, arguments or key) and flags.
         The references die last, at return: a handler's __del__ may set a timer, which
         can reuse this very slot, so the slot must be fully cleared before it runs."""
@@ -80,12 +80,12 @@ cdef class Timers(ScopeState):
         list_store(self._objs, 2 * slot, None)
         list_store(self._objs, 2 * slot + 1, None)
 
-    cdef inline void _release(self, uint32_t slot):
+    cdef inline void _release(self, uint32_t slot) noexcept:
         """A fired slot's task is over: forget it, and let the wheel reuse the slot."""
         tw_release(&self._wheel._w, tw_slot_handle(&self._wheel._w, slot))
         self._forget(slot)
 
-    cdef inline bint _cancel_pending(self, uint32_t slot):
+    cdef inline bint _cancel_pending(self, uint32_t slot) noexcept:
         """If the slot's timer is still pending in the wheel, cancel and forget it."""
         if not tw_cancel(&self._wheel._w, tw_slot_handle(&self._wheel._w, slot)):
             return False
@@ -389,7 +389,7 @@ cdef class Timers(ScopeState):
     def _active_len(self):
         return self._ids.len + len(self._run_keys)
 
-    cdef inline bint _next_expiry(self, double *active_ms):
+    cdef inline bint _next_expiry(self, double *active_ms) noexcept:
         """The earliest expiry in the map of active timers (active time): False if none
         will ever come. Time ends at MAX_TIME_MS (2**53 ms): past it ``now + 1 == now``,
         so a timer due there never fires and the loop never waits for it (an interval
