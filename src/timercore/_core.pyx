@@ -12,7 +12,7 @@ from cpython.mem cimport PyMem_Free, PyMem_Realloc
 from cpython.pythread cimport PyThread_get_thread_ident
 from cpython.ref cimport Py_DECREF, Py_INCREF, Py_XDECREF
 from libc.math cimport INFINITY, ceil, isfinite, isnan, trunc
-from libc.string cimport memcpy, memmove
+from libc.string cimport memcpy, memmove, memset
 from posix.time cimport CLOCK_MONOTONIC, clock_gettime, timespec
 
 import sys

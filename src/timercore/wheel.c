@@ -59,6 +59,16 @@
  *   generation is bumped whenever a slot is freed. A slot whose generation would pass
  *   2**31 - 1 is retired instead of reused, so a handle is never issued twice.
  *
+ * 3a. Caller-chosen slots
+ * -----------------------
+ * A scope's map of active timers files each timer at a slot it picks (its id's home: see
+ * core/timers.pyx), so that a lookup by id reads the slot it needs and no hash bucket
+ * first. tw_caller_slots switches an empty wheel to that mode: the slots [0, used) are
+ * all the caller's, free ones marked in free_bits (the stack is unused), tw_insert_at
+ * files at a given free slot, tw_next_free finds the next free one, and tw_insert and
+ * tw_insert_many are refused. Everything else (cancel, sweep, advance, release,
+ * generations) is the same in both modes.
+ *
  * 4. Trade-offs
  * -------------
  * Insert and cancel are O(1): a slot's timers are a vector of slab indices, and each
@@ -360,9 +370,11 @@ static int grow_slab(tw_wheel *w, uint32_t need) {
      * (Transparent huge pages were tried: with the usual defrag=madvise setting the
      * first large allocation can stall in compaction, which a server cannot afford.) */
     if (tc_alloc_fails()) return -1;
-    int32_t *free_slots = realloc(w->free_slots, cap * sizeof(int32_t));
-    if (!free_slots) return -1;
-    w->free_slots = free_slots;     /* (bigger than needed if the slab fails below: harmless) */
+    if (!w->caller_slots) {         /* (caller-chosen slots keep no stack) */
+        int32_t *free_slots = realloc(w->free_slots, cap * sizeof(int32_t));
+        if (!free_slots) return -1;
+        w->free_slots = free_slots; /* (bigger than needed if the slab fails below: harmless) */
+    }
     tw_entry *slab = aligned_alloc(64, (size_t)cap * sizeof(tw_entry));
     if (!slab) return -1;
     if (w->slab) memcpy(slab, w->slab, (size_t)w->used * sizeof(tw_entry));
@@ -373,6 +385,7 @@ static int grow_slab(tw_wheel *w, uint32_t need) {
 }
 
 int tw_reserve(tw_wheel *w, uint32_t extra) {
+    if (w->caller_slots) return -1;
     if (extra <= w->free_count) return 0;
     uint64_t need = (uint64_t)w->used + (extra - w->free_count);
     if (need > (uint64_t)INT32_MAX || grow_slab(w, (uint32_t)need) < 0) return -1;
@@ -382,6 +395,7 @@ int tw_reserve(tw_wheel *w, uint32_t extra) {
 }
 
 static int32_t alloc_slot(tw_wheel *w) {
+    if (w->caller_slots) return TW_NIL;     /* the owner picks (tw_insert_at) */
     if (w->free_count) {
         int32_t i = w->free_slots[--w->free_count];
         if (w->free_count) __builtin_prefetch(&w->slab[w->free_slots[w->free_count - 1]], 1);
@@ -402,7 +416,12 @@ static void free_slot(tw_wheel *w, int32_t i) {
         return;
     }
     e->gen++;
-    w->free_slots[w->free_count++] = i;
+    if (w->caller_slots) {
+        w->free_bits[(uint32_t)i >> 6] |= (uint64_t)1 << (i & 63);
+        w->free_count++;
+    } else {
+        w->free_slots[w->free_count++] = i;
+    }
 }
 
 static int grow_counts(tw_wheel *w, uint16_t ordering) {
@@ -436,6 +455,8 @@ void tw_free(tw_wheel *w) {
     }
     free(w->slab);
     free(w->free_slots);
+    free(w->free_bits);
+    w->free_bits = NULL;
     free(w->counts);
     free(w->scratch);
     tc_lat_free(&w->lateness);
@@ -495,8 +516,60 @@ int64_t tw_insert(tw_wheel *w, double deadline_ms, uint16_t ordering) {
     return tw_handle((uint32_t)i, w->slab[i].gen);
 }
 
+int tw_grow_caller_slots(tw_wheel *w, uint32_t cap) {
+    if (cap <= w->used) return 0;
+    size_t words = ((size_t)cap + 63) / 64, had = ((size_t)w->used + 63) / 64;
+    if (tc_alloc_fails()) return -1;
+    uint64_t *bits = realloc(w->free_bits, words * sizeof(uint64_t));
+    if (!bits) return -1;
+    memset(bits + had, 0, (words - had) * sizeof(uint64_t));
+    w->free_bits = bits;
+    if (grow_slab(w, cap) < 0) return -1;
+    for (uint32_t i = w->used; i < cap; i++) {
+        w->slab[i].list = TW_FREE;
+        w->slab[i].gen = 1;
+        bits[i >> 6] |= (uint64_t)1 << (i & 63);
+    }
+    w->free_count += cap - w->used;
+    w->used = cap;
+    return 0;
+}
+
+int tw_caller_slots(tw_wheel *w, uint32_t cap) {
+    if (w->used) return -1;           /* an empty wheel only */
+    w->caller_slots = 1;
+    return tw_grow_caller_slots(w, cap);
+}
+
+int64_t tw_next_free(const tw_wheel *w, uint32_t from) {
+    if (!w->free_count || !w->used) return -1;
+    uint32_t words = (w->used + 63) / 64, k = (from % w->used) >> 6;
+    uint64_t word = w->free_bits[k] & (~(uint64_t)0 << ((from % w->used) & 63));
+    for (uint32_t n = 0; n <= words; n++) {
+        if (word) return (int64_t)k * 64 + __builtin_ctzll(word);
+        k = k + 1 == words ? 0 : k + 1;
+        word = w->free_bits[k];
+    }
+    return -1;
+}
+
+int64_t tw_insert_at(tw_wheel *w, uint32_t slot, double deadline_ms, uint16_t ordering) {
+    uint64_t tick;
+    if (!w->caller_slots || !tw_slot_is_free(w, slot)) return -3;
+    if (w->max_timers && w->len >= w->max_timers) return -2;
+    if (grow_counts(w, ordering) < 0) return -1;
+    int list = reserve_for(w, deadline_ms, &tick);
+    if (list < 0) return -1;
+    w->free_bits[slot >> 6] &= ~((uint64_t)1 << (slot & 63));
+    w->free_count--;
+    w->slab[slot].ordering = ordering;
+    add_pending(w, (int32_t)slot, deadline_ms, list, tick);
+    return tw_handle(slot, w->slab[slot].gen);
+}
+
 int tw_insert_many(tw_wheel *w, const double *deadlines, const int64_t *orderings, size_t n,
                    int64_t *handles) {
+    if (w->caller_slots) return -1;
     /* Two passes: how many timers go on each list first, so each vector is reserved
      * once; then the slots are taken and filed with no per-timer checks. Between the two,
      * each timer's list waits in its handle's place in the output (no temporary array
@@ -968,9 +1041,13 @@ int tw_check(const tw_wheel *w) {
     if ((uint64_t)total != w->len) return -13;
     if (w->free_count > w->used) return -15;
     uint64_t free_count = 0;                          /* free slots, not retired ones */
-    for (uint32_t i = 0; i < w->used; i++)
-        free_count += w->slab[i].list == TW_FREE && w->slab[i].gen != 0;
+    for (uint32_t i = 0; i < w->used; i++) {
+        int is_free = w->slab[i].list == TW_FREE && w->slab[i].gen != 0;
+        free_count += is_free;
+        if (w->caller_slots && is_free != tw_slot_is_free(w, i)) return -18;
+    }
     if (free_count != w->free_count) return -17;
+    if (w->caller_slots) goto stack_checked;          /* (no stack: the bitmap, above) */
     uint8_t *seen = calloc(w->used ? w->used : 1, 1);
     for (uint32_t k = 0; k < w->free_count; k++) {
         int32_t i = w->free_slots[k];
@@ -985,6 +1062,7 @@ int tw_check(const tw_wheel *w) {
         }
     }
     free(seen);
+stack_checked:
     if (w->next_valid && w->len) {
         double m = INFINITY;
         for (uint32_t i = 0; i < w->used; i++)

@@ -79,6 +79,9 @@ typedef struct tw_wheel {
     size_t scratch_cap;
     int track_lateness;      /* advance records now - deadline per fired timer in `lateness` */
     tc_lat_table lateness;
+    uint64_t *free_bits;     /* caller-chosen slots only: one bit per slot, set while free
+                              * (free_count then counts them; the stack is unused) */
+    int caller_slots;
 } tw_wheel;
 
 /* A growable int64 output buffer for advance. */
@@ -107,6 +110,21 @@ int64_t tw_insert(tw_wheel *w, double deadline_ms, uint16_t ordering);
  * tw_reserve_ordering(max ordering). */
 int tw_insert_many(tw_wheel *w, const double *deadlines, const int64_t *orderings, size_t n,
                    int64_t *handles);
+/* Caller-chosen slots: the owner (timercore's map of active timers, which files each
+ * timer at its id's home slot) picks every slot, from [0, capacity); tw_insert and
+ * tw_insert_many are then refused (-1), and free slots are kept in a bitmap, not on the
+ * stack. tw_caller_slots switches an empty wheel to this mode with `cap` free slots;
+ * tw_grow_caller_slots adds free slots up to `cap`. 0, or -1 on out-of-memory. */
+int tw_caller_slots(tw_wheel *w, uint32_t cap);
+int tw_grow_caller_slots(tw_wheel *w, uint32_t cap);
+/* Insert at a free slot the caller chose: the handle, -1 on out-of-memory, -2 at
+ * max_timers, -3 if the slot is not free. */
+int64_t tw_insert_at(tw_wheel *w, uint32_t slot, double deadline_ms, uint16_t ordering);
+/* The first free slot at or after `from`, going round once; -1 if none is free. */
+int64_t tw_next_free(const tw_wheel *w, uint32_t from);
+static inline int tw_slot_is_free(const tw_wheel *w, uint32_t slot) {
+    return slot < w->used && ((w->free_bits[slot >> 6] >> (slot & 63)) & 1);
+}
 /* 1 if the handle named a pending timer (now cancelled), 0 otherwise. */
 int tw_cancel(tw_wheel *w, int64_t handle);
 /* Move a pending timer to a new deadline, keeping its handle (a fresh sequence number). */

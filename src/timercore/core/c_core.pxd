@@ -35,6 +35,7 @@ cdef extern from "wheel.h" nogil:
         uint64_t elapsed
         uint32_t used
         uint32_t cap
+        uint32_t free_count
         int track_lateness
         tc_lat_table lateness
 
@@ -67,6 +68,11 @@ cdef extern from "wheel.h" nogil:
                          uint64_t *seqs, uint16_t *orderings)
     int tw_check(const tw_wheel *w)
     int tw_debug_set_gen(tw_wheel *w, uint32_t slot, uint32_t gen)
+    int tw_caller_slots(tw_wheel *w, uint32_t cap)
+    int tw_grow_caller_slots(tw_wheel *w, uint32_t cap)
+    int64_t tw_insert_at(tw_wheel *w, uint32_t slot, double deadline_ms, uint16_t ordering)
+    int64_t tw_next_free(const tw_wheel *w, uint32_t start)
+    bint tw_slot_is_free(const tw_wheel *w, uint32_t slot)
     void tw_out_free(tw_out *out)
 
 
@@ -113,6 +119,15 @@ cdef extern from *:
     """
     static inline void tc_prefetch(const void *p) { __builtin_prefetch(p); }
 
+    /* a % d for any 32-bit a, without a division: Lemire, Kaser and Kurz, "Faster
+     * remainder by direct computation" (2019); magic = tc_fastmod_magic(d), d > 0. */
+    static inline uint64_t tc_fastmod_magic(uint32_t d) {
+        return UINT64_C(0xFFFFFFFFFFFFFFFF) / d + 1;
+    }
+    static inline uint32_t tc_fastmod(uint32_t a, uint64_t magic, uint32_t d) {
+        return (uint32_t)(((__uint128_t)(magic * a) * d) >> 64);
+    }
+
     static inline void tc_prefetch_list_item(PyObject *lst, Py_ssize_t i) {
         __builtin_prefetch(&PyList_GET_ITEM(lst, i));
     }
@@ -143,6 +158,8 @@ cdef extern from *:
     }
     """
     void prefetch "tc_prefetch" (const void *p) noexcept nogil
+    uint64_t fastmod_magic "tc_fastmod_magic" (uint32_t d) noexcept nogil
+    uint32_t fastmod "tc_fastmod" (uint32_t a, uint64_t magic, uint32_t d) noexcept nogil
     PyObject *call_object "tc_call" (object f, tuple args) noexcept
     int raise_pending "tc_raise_pending" () except -1
     void list_store "tc_list_store" (list lst, Py_ssize_t i, object v) noexcept

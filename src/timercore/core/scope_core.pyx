@@ -126,19 +126,15 @@ cdef class ScopeCore(Timers):
         return count
 
     cdef inline void _prefetch_tasks(self, size_t pos) noexcept:
-        """Start loading what the tasks a few places ahead will touch (they fired in
-        deadline order: their slots and ids are anywhere in memory): their slot record,
-        wheel entry and handler pointers eight ahead, their id's bucket four ahead (its
-        id is read from the record loaded four tasks ago)."""
+        """Start loading what the task eight places ahead will touch (they fired in
+        deadline order: their slots are anywhere in memory): its slot record, wheel entry
+        and handler pointers."""
         cdef uint32_t s
         if pos + 8 < self._batch.len:
             s = <uint32_t>self._batch.data[pos + 8]
             prefetch(&self._slots[s])
             prefetch(&self._wheel._w.slab[s])
             prefetch_list_item(self._objs, 2 * s)
-        if pos + 4 < self._batch.len:
-            s = <uint32_t>self._batch.data[pos + 4]
-            tc_idmap_prefetch(&self._ids, self._slots[s].id)
 
     cdef Py_ssize_t _run_batch(self) except -1:
         cdef Py_ssize_t n = 0
@@ -234,18 +230,28 @@ cdef class ScopeCore(Timers):
         tc_lat_reset(&self._lateness)
 
     def _check(self):
-        """Assert the scope's invariants (tests): the wheel's, and that every id in the
-        map names a live slot holding that id, with the unref'd count in step."""
-        cdef uint32_t pos = 0
+        """Assert the scope's invariants (tests): the wheel's; that every live id is found
+        where it is (at its home slot, or listed as displaced), with the counts in step."""
+        cdef uint32_t s, pos = 0
         cdef int32_t key, slot
-        cdef Py_ssize_t unrefd = 0
+        cdef Py_ssize_t unrefd = 0, ids = 0
         self._wheel._check()
-        while tc_idmap_next(&self._ids, &pos, &key, &slot):
+        for s in range(self._cap):
+            if self._slots[s].flags & (F_LIVE | F_RUNSTEPS) == F_LIVE:
+                key = self._slots[s].id
+                ids += 1
+                if Timers._id_slot(self, key) != <int32_t>s:
+                    raise AssertionError(f"map of active timers: id {key} at slot {s} "
+                                         "not found there")
+                if self._slots[s].flags & F_UNREF:
+                    unrefd += 1
+        if ids != self._id_count:
+            raise AssertionError(f"id count {self._id_count}, found {ids}")
+        while tc_idmap_next(&self._displaced, &pos, &key, &slot):
             if slot < 0 or <uint32_t>slot >= self._cap or self._slots[slot].id != key \
-                    or not self._slots[slot].flags & F_LIVE:
-                raise AssertionError(f"map of active timers: id {key} -> bad slot {slot}")
-            if self._slots[slot].flags & F_UNREF:
-                unrefd += 1
+                    or not self._slots[slot].flags & F_LIVE \
+                    or <uint32_t>slot == Timers._home(self, key):
+                raise AssertionError(f"displaced ids: {key} -> bad slot {slot}")
         for k, slot in self._run_keys.items():
             if not self._slots[slot].flags & F_RUNSTEPS or self._objs[2 * slot + 1] is not k:
                 raise AssertionError(f"map of active timers: key {k!r} -> bad slot {slot}")

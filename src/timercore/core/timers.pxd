@@ -11,6 +11,7 @@ cdef enum:
     F_UNREF = 16      # unref(id): run() does not wait for it (Node's timeout.unref())
     NESTING_MAX = 255  # the level saturates: only "> 5" matters
     ID_MAX = 0x7FFFFFFF
+    TABLE_MIN = 64     # slots of a new scope's table
 
 
 cdef struct SlotData:
@@ -24,15 +25,21 @@ cdef struct SlotData:
 
 cdef class Timers(ScopeState):
     cdef:
-        TimerWheel _wheel
-        tc_idmap _ids            # numeric id -> slot
+        TimerWheel _wheel        # in caller-chosen-slot mode: slots are the table's
+        # The map of active timers: a numeric id lives at its home slot, id % _home_cap,
+        # when that was free as it was set (found with one read: the record holds the id),
+        # else at another slot listed in _displaced.
+        uint32_t _home_cap
+        uint64_t _home_magic     # fastmod's multiplier for _home_cap
+        tc_idmap _displaced      # numeric id -> slot, for live ids not at their home slot
+        Py_ssize_t _id_count     # numeric ids in the map
         dict _run_keys           # non-numeric key -> slot
         dict _orderings          # ordering identifier -> wheel ordering id
         # per slot s: [2s] handler or completion steps, [2s+1] its arguments, or for
         # run-steps entries its non-numeric key
         list _objs
         SlotData *_slots         # per slot: id, timeout, nesting, flags
-        uint32_t _cap
+        uint32_t _cap            # slots in the table (the wheel's, _slots, _objs)
         int32_t _next_id
         bint _ids_reused         # the id sequence wrapped (or was set back): check the map
         Py_ssize_t _unrefd       # live timers with F_UNREF
@@ -42,7 +49,12 @@ cdef class Timers(ScopeState):
 
     cdef int _init_timers(self, resolution_ms, max_timers, string_handlers,
                           namespace) except -1
-    cdef int _ensure_slot(self, uint32_t slot) except -1
+    cdef int _init_table(self, uint32_t cap) except -1
+    cdef int _grow_table(self) except -1
+    cdef inline uint32_t _home(self, int32_t id) noexcept
+    cdef inline int32_t _id_slot(self, int32_t id) noexcept
+    cdef uint32_t _file(self, int32_t id, double deadline, uint16_t ordering) except? 0xFFFFFFFF
+    cdef inline void _unmap_id(self, int32_t id, uint32_t slot) noexcept
     cdef inline void _forget(self, uint32_t slot) noexcept
     cdef inline void _release(self, uint32_t slot) noexcept
     cdef inline bint _cancel_pending(self, uint32_t slot) noexcept

@@ -1,5 +1,5 @@
 # HTML §8.6 timers: the timer initialization steps and the task they queue, clearTimeout,
-# the map of active timers (numeric ids in a C hash, other keys in a dict), "run steps
+# the map of active timers (numeric ids at their home slot, other keys in a dict), "run steps
 # after a timeout", and Node's extensions of the same timers (refresh, unref/ref: not in
 # the HTML Standard, documented as such); Timers, declared in core/timers.pxd. Spec step
 # numbers run through the code and the test names (tests/test_8_6_timers.py).
@@ -29,7 +29,7 @@ cdef class Timers(ScopeState):
     """
 
     def __cinit__(self, *args, **kwargs):
-        if tc_idmap_init(&self._ids) < 0:
+        if tc_idmap_init(&self._displaced) < 0:
             raise MemoryError()
         self._next_id = 1
         self._run_keys = {}
@@ -42,6 +42,7 @@ cdef class Timers(ScopeState):
         # Lateness is recorded when each task starts (below), not when the wheel fires.
         self._wheel = TimerWheel(resolution_ms, self._clock.now_ms(), lateness=False,
                                  max_timers=max_timers)
+        self._init_table(TABLE_MIN)
         if not (isinstance(string_handlers, bool) or callable(string_handlers)):
             raise TypeError("string_handlers must be a bool or a callable (source) -> bool, "
                             f"not {type(string_handlers).__name__}")
@@ -52,21 +53,112 @@ cdef class Timers(ScopeState):
         return 0
 
     def __dealloc__(self):
-        tc_idmap_free(&self._ids)
+        tc_idmap_free(&self._displaced)
         tc_lat_free(&self._lateness)
         PyMem_Free(self._slots)
 
-    # -- per-slot storage -------------------------------------------------------------
+    # -- the table: a slot per entry of the map of active timers -----------------------
+    #
+    # Each entry (a timer, or a run-steps key) holds one slot of the table: its wheel
+    # entry, its record in _slots and its two objects in _objs. A numeric id is filed at its
+    # home slot, id % _home_cap, when that is free (ids are issued in sequence, so they
+    # usually are): clearTimeout then finds it by reading the record it needs anyway, with
+    # no hash bucket to load first (a random-order clear at a million timers waited on
+    # three cache misses in a chain, now two). An id whose home was taken, or that a
+    # growth moved its home away from, is listed in _displaced. Nothing ever moves: a
+    # slot is held from insert until released, as the wheel's handles and a running
+    # task's slot need.
 
-    cdef int _ensure_slot(self, uint32_t slot) except -1:
-        cdef uint32_t cap
-        if slot < self._cap:
-            return 0
-        cap = <uint32_t>tc_grow_cap(self._cap, <size_t>slot + 1, 64, 0x80000000)
+    cdef int _init_table(self, uint32_t cap) except -1:
+        """A new, empty table of `cap` free slots (the wheel must be new)."""
+        if tw_caller_slots(&self._wheel._w, cap) < 0:
+            raise MemoryError()
         self._slots = <SlotData *>grow_array(self._slots, cap, sizeof(SlotData))
-        self._objs.extend([None] * (2 * (cap - self._cap)))
-        self._cap = cap
+        memset(self._slots, 0, cap * sizeof(SlotData))
+        self._objs = [None] * (2 * cap)
+        self._cap = self._home_cap = cap
+        self._home_magic = fastmod_magic(cap)
         return 0
+
+    cdef int _grow_table(self) except -1:
+        """Half again as many slots. The ids whose home slot then changes, and that are
+        not at the new one, go to a rebuilt _displaced; on out-of-memory the homes stay
+        as they were (extra free slots are harmless)."""
+        cdef uint32_t s, old = self._cap
+        cdef uint32_t cap = <uint32_t>min(<uint64_t>old + old // 2 + 63 & ~(<uint64_t>63),
+                                          0x7FFFFFC0)
+        cdef uint64_t magic = fastmod_magic(cap)
+        cdef tc_idmap displaced
+        cdef int32_t id
+        if cap <= old:
+            raise MemoryError("the map of active timers is full")
+        self._slots = <SlotData *>grow_array(self._slots, cap, sizeof(SlotData))
+        memset(self._slots + old, 0, (cap - old) * sizeof(SlotData))
+        self._objs.extend([None] * (2 * (cap - old)))
+        if tw_grow_caller_slots(&self._wheel._w, cap) < 0:
+            raise MemoryError()
+        self._cap = cap
+        if tc_idmap_init(&displaced) < 0:
+            raise MemoryError()
+        for s in range(old):
+            if self._slots[s].flags & (F_LIVE | F_RUNSTEPS) == F_LIVE:
+                id = self._slots[s].id
+                if fastmod(<uint32_t>id, magic, cap) != s and \
+                        tc_idmap_put(&displaced, id, <int32_t>s) < 0:
+                    tc_idmap_free(&displaced)
+                    raise MemoryError()
+        tc_idmap_free(&self._displaced)
+        self._displaced = displaced
+        self._home_cap = cap
+        self._home_magic = magic
+        return 0
+
+    cdef inline uint32_t _home(self, int32_t id) noexcept:
+        return fastmod(<uint32_t>id, self._home_magic, self._home_cap)
+
+    cdef inline int32_t _id_slot(self, int32_t id) noexcept:
+        """The slot of id (> 0) in the map of active timers, or -1."""
+        cdef uint32_t s = Timers._home(self, id)
+        if self._slots[s].id == id and self._slots[s].flags & F_LIVE:
+            return <int32_t>s
+        if self._displaced.len:
+            return tc_idmap_get(&self._displaced, id)
+        return -1
+
+    cdef uint32_t _file(self, int32_t id, double deadline,
+                        uint16_t ordering) except? 0xFFFFFFFF:
+        """Take a slot for a new entry of the map (id 0: a run-steps key) and file it in
+        the wheel at `deadline`: id's home slot if free, else the next free one (a
+        run-steps key starts half the table away from where new ids go)."""
+        cdef int64_t h, slot
+        cdef uint32_t home
+        if self._wheel._w.free_count <= self._cap >> 3:     # 7/8 taken: grow first
+            self._grow_table()
+        if id:
+            home = Timers._home(self, id)
+        else:
+            home = (Timers._home(self, self._next_id) + self._cap // 2) % self._cap
+        slot = home if tw_slot_is_free(&self._wheel._w, home) else \
+            tw_next_free(&self._wheel._w, home)
+        if slot < 0:
+            raise MemoryError()
+        h = tw_insert_at(&self._wheel._w, <uint32_t>slot, deadline, ordering)
+        if h == -2:
+            raise OverflowError(f"max_timers={self._wheel._w.max_timers} reached: the scope "
+                                f"holds {self._wheel._w.len} pending timers")
+        if h < 0:
+            raise MemoryError()
+        if id and slot != home and tc_idmap_put(&self._displaced, id, <int32_t>slot) < 0:
+            tw_cancel(&self._wheel._w, h)
+            raise MemoryError()
+        return <uint32_t>slot
+
+    cdef inline void _unmap_id(self, int32_t id, uint32_t slot) noexcept:
+        """id leaves the map of active timers (its slot is released separately)."""
+        self._slots[slot].flags &= ~F_LIVE
+        self._id_count -= 1
+        if self._displaced.len and slot != Timers._home(self, id):
+            tc_idmap_del(&self._displaced, id)
 
     cdef inline void _forget(self, uint32_t slot) noexcept:
         """Drop a slot's references (handler or steps, arguments or key) and flags.
@@ -141,7 +233,6 @@ cdef class Timers(ScopeState):
         """The timer initialization steps (§8.6), steps 2-14."""
         cdef int32_t id
         cdef int nesting
-        cdef int64_t h
         cdef uint32_t slot
         ScopeState._check_open(self)
         # Step 1 (thisArg) is the scope itself: handlers are plain callables here.
@@ -168,12 +259,8 @@ cdef class Timers(ScopeState):
             if tw_rearm(&self._wheel._w, tw_slot_handle(&self._wheel._w, slot), deadline) < 0:
                 raise MemoryError()
         else:
-            h = self._wheel.c_insert(deadline, 0)
-            slot = <uint32_t>h
-            self._ensure_slot(slot)
-            if tc_idmap_put(&self._ids, id, <int32_t>slot) < 0:
-                tw_cancel(&self._wheel._w, h)
-                raise MemoryError()
+            slot = self._file(id, deadline, 0)
+            self._id_count += 1
             list_store(self._objs, 2 * slot, handler)
             list_store(self._objs, 2 * slot + 1, arguments)
             self._slots[slot].id = id
@@ -196,7 +283,7 @@ cdef class Timers(ScopeState):
                 self._ids_reused = True
             else:
                 self._next_id = id + 1
-            if not self._ids_reused or tc_idmap_get(&self._ids, id) < 0:
+            if not self._ids_reused or Timers._id_slot(self, id) < 0:
                 return id
 
     cdef int _clear(self, object id) except -1:
@@ -205,13 +292,13 @@ cdef class Timers(ScopeState):
         key = <int32_t>as_key(id, "id", TIMER_ID)
         if not key:
             return 0         # names no timer (None, a string, 0, a negative number...)
-        slot = tc_idmap_get(&self._ids, key)
+        slot = Timers._id_slot(self, key)
         if slot < 0:
             return 0
-        tc_idmap_del(&self._ids, key)
+        Timers._unmap_id(self, key, <uint32_t>slot)
         if self._slots[slot].flags & F_UNREF:
             self._unrefd -= 1
-        self._slots[slot].flags &= ~(F_LIVE | F_UNREF)
+            self._slots[slot].flags &= ~F_UNREF
         # Pending in the wheel: gone now. Fired or running: its task sees !F_LIVE (9.1/9.4).
         self._cancel_pending(<uint32_t>slot)
         return 0
@@ -239,8 +326,7 @@ cdef class Timers(ScopeState):
                 if self._run_string(handler) < 0:
                     # 9.3.2 The compile-strings check threw: abort these steps (an
                     # interval does not repeat; the entry leaves the map).
-                    self._slots[slot].flags &= ~F_LIVE
-                    tc_idmap_del(&self._ids, id)
+                    Timers._unmap_id(self, id, slot)
             else:
                 call_handler(self, handler, args)
         finally:
@@ -254,7 +340,7 @@ cdef class Timers(ScopeState):
                                      True, id, slot)
                 else:
                     # 9.6 Remove map[id].
-                    tc_idmap_del(&self._ids, id)
+                    Timers._unmap_id(self, id, slot)
                     self._release(slot)
             self._current_nesting = 0
         # The event loop's microtask checkpoint after the task.
@@ -297,7 +383,6 @@ cdef class Timers(ScopeState):
         (a unique non-numeric object), removed once the steps have run.
         """
         cdef double ms, deadline
-        cdef int64_t h
         cdef uint32_t slot
         ScopeState._check_open(self)
         if not callable(completion_steps):
@@ -324,9 +409,7 @@ cdef class Timers(ScopeState):
         # 3-4. map[key] = startTime + milliseconds.
         deadline = ScopeState._now(self) + ms
         ScopeState._wake_before(self, deadline)
-        h = self._wheel.c_insert(deadline, ordering)
-        slot = <uint32_t>h
-        self._ensure_slot(slot)
+        slot = self._file(0, deadline, ordering)
         list_store(self._objs, 2 * slot, completion_steps)
         list_store(self._objs, 2 * slot + 1, key)
         self._slots[slot].id = 0
@@ -369,7 +452,7 @@ cdef class Timers(ScopeState):
         cdef int32_t slot = -1
         if type(key) is int:
             if 0 < key <= ID_MAX:
-                slot = tc_idmap_get(&self._ids, key)
+                slot = Timers._id_slot(self, key)
         else:
             slot = self._run_keys.get(key, -1)
         if slot < 0:
@@ -377,17 +460,17 @@ cdef class Timers(ScopeState):
         return ScopeState._to_clock(self, tw_slot_deadline(&self._wheel._w, slot))
 
     def _active_keys(self):
-        cdef uint32_t pos = 0
-        cdef int32_t key, slot
+        cdef uint32_t s
         keys = []
-        while tc_idmap_next(&self._ids, &pos, &key, &slot):
-            keys.append(key)
+        for s in range(self._cap):
+            if self._slots[s].flags & (F_LIVE | F_RUNSTEPS) == F_LIVE:
+                keys.append(self._slots[s].id)
         keys.sort()
         keys.extend(self._run_keys)
         return keys
 
     def _active_len(self):
-        return self._ids.len + len(self._run_keys)
+        return self._id_count + len(self._run_keys)
 
     cdef inline bint _next_expiry(self, double *active_ms) noexcept:
         """The earliest expiry in the map of active timers (active time): False if none
@@ -399,10 +482,11 @@ cdef class Timers(ScopeState):
     def close(self):
         ScopeState.close(self)
         self._wheel = TimerWheel(self._wheel._w.resolution, 0.0)
-        tc_idmap_free(&self._ids)
-        tc_idmap_init(&self._ids)
+        tc_idmap_free(&self._displaced)
+        tc_idmap_init(&self._displaced)
         self._run_keys.clear()
-        self._objs = [None] * (2 * self._cap)
+        self._init_table(TABLE_MIN)
+        self._id_count = 0
         self._unrefd = 0
 
     # -- Node's extensions: refresh, unref / ref / has_ref -------------------------------
@@ -412,7 +496,7 @@ cdef class Timers(ScopeState):
         cdef int32_t key
         ScopeState._check_thread(self)
         key = <int32_t>as_key(id, "id", NODE_ID)
-        return tc_idmap_get(&self._ids, key) if key else -1
+        return Timers._id_slot(self, key) if key else -1
 
     @cython.binding(False)                    # a plain method descriptor, called as
     @cython.always_allow_keywords(False)      # METH_O: the cheapest call (one per packet)
@@ -454,7 +538,7 @@ cdef class Timers(ScopeState):
             key = v[i]
             if not 0 < key <= ID_MAX:
                 continue
-            slot = tc_idmap_get(&self._ids, <int32_t>key)
+            slot = Timers._id_slot(self, <int32_t>key)
             if slot < 0:
                 continue
             deadline = now + self._slots[slot].timeout
@@ -500,7 +584,7 @@ cdef class Timers(ScopeState):
 
     cdef inline bint _has_ref_timers(self):
         """Does run() wait for the active timers? (False when all are unref'd.)"""
-        return self._ids.len + len(self._run_keys) > self._unrefd
+        return self._id_count + len(self._run_keys) > self._unrefd
 
     def _waits_for_timers(self):
         return self._has_ref_timers()
