@@ -528,8 +528,11 @@ int tw_grow_caller_slots(tw_wheel *w, uint32_t cap) {
     for (uint32_t i = w->used; i < cap; i++) {
         w->slab[i].list = TW_FREE;
         w->slab[i].gen = 1;
-        bits[i >> 6] |= (uint64_t)1 << (i & 63);
     }
+    uint32_t i = w->used;                    /* free bits for [used, cap): a word at a time */
+    for (; i < cap && (i & 63); i++) bits[i >> 6] |= (uint64_t)1 << (i & 63);
+    if (i < cap) memset(bits + (i >> 6), 0xFF, ((cap - i) >> 6) * sizeof(uint64_t));
+    for (i = (cap & ~63u) > i ? cap & ~63u : i; i < cap; i++) bits[i >> 6] |= (uint64_t)1 << (i & 63);
     w->free_count += cap - w->used;
     w->used = cap;
     return 0;

@@ -98,6 +98,12 @@ cdef class Timers(ScopeState):
         if tw_grow_caller_slots(&self._wheel._w, cap) < 0:
             raise MemoryError()
         self._cap = cap
+        if not self._ids_reused and <uint32_t>self._next_id <= self._home_cap:
+            # Every id issued so far is below the old capacity: its home, the id itself,
+            # is the same in both, and so is where each id is found.
+            self._home_cap = cap
+            self._home_magic = magic
+            return 0
         if tc_idmap_init(&displaced) < 0:
             raise MemoryError()
         for s in range(old):
