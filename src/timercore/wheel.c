@@ -408,7 +408,8 @@ static int32_t alloc_slot(tw_wheel *w) {
     return i;
 }
 
-static void free_slot(tw_wheel *w, int32_t i) {
+/* Free slot i onto the stack (not for caller-chosen slots: see free_slot). */
+static inline void push_free(tw_wheel *w, int32_t i) {
     tw_entry *e = &w->slab[i];
     e->list = TW_FREE;
     if (e->gen >= TW_GEN_MAX) {  /* retire: its handles must never be issued again */
@@ -416,12 +417,23 @@ static void free_slot(tw_wheel *w, int32_t i) {
         return;
     }
     e->gen++;
-    if (w->caller_slots) {
-        w->free_bits[(uint32_t)i >> 6] |= (uint64_t)1 << (i & 63);
-        w->free_count++;
-    } else {
-        w->free_slots[w->free_count++] = i;
+    w->free_slots[w->free_count++] = i;
+}
+
+static void free_slot(tw_wheel *w, int32_t i) {
+    if (!w->caller_slots) {
+        push_free(w, i);
+        return;
     }
+    tw_entry *e = &w->slab[i];
+    e->list = TW_FREE;
+    if (e->gen >= TW_GEN_MAX) {
+        e->gen = 0;
+        return;
+    }
+    e->gen++;
+    w->free_bits[(uint32_t)i >> 6] |= (uint64_t)1 << (i & 63);
+    w->free_count++;
 }
 
 static int grow_counts(tw_wheel *w, uint16_t ordering) {
@@ -761,7 +773,7 @@ static inline void fire_one(tw_wheel *w, int32_t i, size_t n, double now_ms, int
     d->slot = (uint32_t)i;
     d->gen = e->gen;
     if (w->track_lateness) tc_lat_record(&w->lateness, e->ordering, now_ms - e->deadline);
-    if (release) free_slot(w, i); else e->list = TW_FIRED;
+    if (release) push_free(w, i); else e->list = TW_FIRED;   /* (caller slots: never released) */
 }
 
 static inline int due_less(const tw_due *a, const tw_due *b) {
@@ -914,6 +926,7 @@ static inline int slot_due_in_full(const tw_wheel *w, int list, uint64_t start,
 
 int64_t tw_advance(tw_wheel *w, double now_ms, tw_out *out, int release) {
     uint64_t now_tick = tick_of(w, now_ms);
+    if (w->caller_slots) release = 0;      /* the caller releases its slots (tw_release) */
     int64_t fired = 0;
     int list;
     uint64_t start;

@@ -114,7 +114,8 @@ int tw_insert_many(tw_wheel *w, const double *deadlines, const int64_t *ordering
  * timer at its id's home slot) picks every slot, from [0, capacity); tw_insert and
  * tw_insert_many are then refused (-1), and free slots are kept in a bitmap, not on the
  * stack. tw_caller_slots switches an empty wheel to this mode with `cap` free slots;
- * tw_grow_caller_slots adds free slots up to `cap`. 0, or -1 on out-of-memory. */
+ * tw_grow_caller_slots adds free slots up to `cap`. 0, or -1 on out-of-memory. tw_advance
+ * then keeps every fired slot (release is taken as 0) until the caller's tw_release. */
 int tw_caller_slots(tw_wheel *w, uint32_t cap);
 int tw_grow_caller_slots(tw_wheel *w, uint32_t cap);
 /* Insert at a free slot the caller chose: the handle, -1 on out-of-memory, -2 at
