@@ -395,7 +395,6 @@ int tw_reserve(tw_wheel *w, uint32_t extra) {
 }
 
 static int32_t alloc_slot(tw_wheel *w) {
-    if (w->caller_slots) return TW_NIL;     /* the owner picks (tw_insert_at) */
     if (w->free_count) {
         int32_t i = w->free_slots[--w->free_count];
         if (w->free_count) __builtin_prefetch(&w->slab[w->free_slots[w->free_count - 1]], 1);
@@ -408,32 +407,31 @@ static int32_t alloc_slot(tw_wheel *w) {
     return i;
 }
 
-/* Free slot i onto the stack (not for caller-chosen slots: see free_slot). */
-static inline void push_free(tw_wheel *w, int32_t i) {
+/* Mark slot i free with its next generation: 1 if it can be used again, 0 if retired
+ * (its handles must never be issued again). */
+static inline int next_generation(tw_wheel *w, int32_t i) {
     tw_entry *e = &w->slab[i];
     e->list = TW_FREE;
-    if (e->gen >= TW_GEN_MAX) {  /* retire: its handles must never be issued again */
+    if (e->gen >= TW_GEN_MAX) {
         e->gen = 0;
-        return;
+        return 0;
     }
     e->gen++;
-    w->free_slots[w->free_count++] = i;
+    return 1;
+}
+
+/* Free slot i onto the stack (not for caller-chosen slots: see free_slot). */
+static inline void push_free(tw_wheel *w, int32_t i) {
+    if (next_generation(w, i)) w->free_slots[w->free_count++] = i;
 }
 
 static void free_slot(tw_wheel *w, int32_t i) {
     if (!w->caller_slots) {
         push_free(w, i);
-        return;
+    } else if (next_generation(w, i)) {
+        w->free_bits[(uint32_t)i >> 6] |= (uint64_t)1 << (i & 63);
+        w->free_count++;
     }
-    tw_entry *e = &w->slab[i];
-    e->list = TW_FREE;
-    if (e->gen >= TW_GEN_MAX) {
-        e->gen = 0;
-        return;
-    }
-    e->gen++;
-    w->free_bits[(uint32_t)i >> 6] |= (uint64_t)1 << (i & 63);
-    w->free_count++;
 }
 
 static int grow_counts(tw_wheel *w, uint16_t ordering) {
@@ -517,6 +515,7 @@ static inline int reserve_for(tw_wheel *w, double deadline_ms, uint64_t *tick) {
 
 int64_t tw_insert(tw_wheel *w, double deadline_ms, uint16_t ordering) {
     uint64_t tick;
+    if (w->caller_slots) return -1;         /* the owner picks (tw_insert_at) */
     if (w->max_timers && w->len >= w->max_timers) return -2;
     if (grow_counts(w, ordering) < 0) return -1;
     int list = reserve_for(w, deadline_ms, &tick);
@@ -541,10 +540,10 @@ int tw_grow_caller_slots(tw_wheel *w, uint32_t cap) {
         w->slab[i].list = TW_FREE;
         w->slab[i].gen = 1;
     }
-    uint32_t i = w->used;                    /* free bits for [used, cap): a word at a time */
-    for (; i < cap && (i & 63); i++) bits[i >> 6] |= (uint64_t)1 << (i & 63);
-    if (i < cap) memset(bits + (i >> 6), 0xFF, ((cap - i) >> 6) * sizeof(uint64_t));
-    for (i = (cap & ~63u) > i ? cap & ~63u : i; i < cap; i++) bits[i >> 6] |= (uint64_t)1 << (i & 63);
+    for (uint32_t i = w->used, n; i < cap; i += n) {   /* free bits, a word at a time */
+        n = 64 - (i & 63) < cap - i ? 64 - (i & 63) : cap - i;
+        bits[i >> 6] |= (n == 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1)) << (i & 63);
+    }
     w->free_count += cap - w->used;
     w->used = cap;
     return 0;
@@ -558,8 +557,9 @@ int tw_caller_slots(tw_wheel *w, uint32_t cap) {
 
 int64_t tw_next_free(const tw_wheel *w, uint32_t from) {
     if (!w->free_count || !w->used) return -1;
-    uint32_t words = (w->used + 63) / 64, k = (from % w->used) >> 6;
-    uint64_t word = w->free_bits[k] & (~(uint64_t)0 << ((from % w->used) & 63));
+    from %= w->used;
+    uint32_t words = (w->used + 63) / 64, k = from >> 6;
+    uint64_t word = w->free_bits[k] & (~(uint64_t)0 << (from & 63));
     for (uint32_t n = 0; n <= words; n++) {
         if (word) return (int64_t)k * 64 + __builtin_ctzll(word);
         k = k + 1 == words ? 0 : k + 1;
@@ -1063,22 +1063,22 @@ int tw_check(const tw_wheel *w) {
         if (w->caller_slots && is_free != tw_slot_is_free(w, i)) return -18;
     }
     if (free_count != w->free_count) return -17;
-    if (w->caller_slots) goto stack_checked;          /* (no stack: the bitmap, above) */
-    uint8_t *seen = calloc(w->used ? w->used : 1, 1);
-    for (uint32_t k = 0; k < w->free_count; k++) {
-        int32_t i = w->free_slots[k];
-        if (i < 0 || (uint32_t)i >= w->used || w->slab[i].list != TW_FREE
-                || w->slab[i].gen == 0) {                 /* (retired: never handed out) */
-            free(seen);
-            return -14;
+    if (!w->caller_slots) {                           /* (caller slots: the bitmap, above) */
+        uint8_t *seen = calloc(w->used ? w->used : 1, 1);
+        for (uint32_t k = 0; k < w->free_count; k++) {
+            int32_t i = w->free_slots[k];
+            if (i < 0 || (uint32_t)i >= w->used || w->slab[i].list != TW_FREE
+                    || w->slab[i].gen == 0) {             /* (retired: never handed out) */
+                free(seen);
+                return -14;
+            }
+            if (seen && seen[i]++) {                      /* on the stack twice */
+                free(seen);
+                return -15;
+            }
         }
-        if (seen && seen[i]++) {                          /* on the stack twice */
-            free(seen);
-            return -15;
-        }
+        free(seen);
     }
-    free(seen);
-stack_checked:
     if (w->next_valid && w->len) {
         double m = INFINITY;
         for (uint32_t i = 0; i < w->used; i++)

@@ -72,7 +72,6 @@ cdef extern from "wheel.h" nogil:
     int tw_grow_caller_slots(tw_wheel *w, uint32_t cap)
     int64_t tw_insert_at(tw_wheel *w, uint32_t slot, double deadline_ms, uint16_t ordering)
     int64_t tw_next_free(const tw_wheel *w, uint32_t start)
-    bint tw_slot_is_free(const tw_wheel *w, uint32_t slot)
     void tw_out_free(tw_out *out)
 
 

@@ -98,23 +98,20 @@ cdef class Timers(ScopeState):
         if tw_grow_caller_slots(&self._wheel._w, cap) < 0:
             raise MemoryError()
         self._cap = cap
-        if not self._ids_reused and <uint32_t>self._next_id <= self._home_cap:
-            # Every id issued so far is below the old capacity: its home, the id itself,
-            # is the same in both, and so is where each id is found.
-            self._home_cap = cap
-            self._home_magic = magic
-            return 0
-        if tc_idmap_init(&displaced) < 0:
-            raise MemoryError()
-        for s in range(old):
-            if self._slots[s].flags & (F_LIVE | F_RUNSTEPS) == F_LIVE:
-                id = self._slots[s].id
-                if fastmod(<uint32_t>id, magic, cap) != s and \
-                        tc_idmap_put(&displaced, id, <int32_t>s) < 0:
-                    tc_idmap_free(&displaced)
-                    raise MemoryError()
-        tc_idmap_free(&self._displaced)
-        self._displaced = displaced
+        # While every id issued so far is below the old capacity, its home (the id
+        # itself) is the same in both: where each id is found does not change.
+        if self._ids_reused or <uint32_t>self._next_id > self._home_cap:
+            if tc_idmap_init(&displaced) < 0:
+                raise MemoryError()
+            for s in range(old):
+                if self._slots[s].flags & (F_LIVE | F_RUNSTEPS) == F_LIVE:
+                    id = self._slots[s].id
+                    if fastmod(<uint32_t>id, magic, cap) != s and \
+                            tc_idmap_put(&displaced, id, <int32_t>s) < 0:
+                        tc_idmap_free(&displaced)
+                        raise MemoryError()
+            tc_idmap_free(&self._displaced)
+            self._displaced = displaced
         self._home_cap = cap
         self._home_magic = magic
         return 0
@@ -144,11 +141,12 @@ cdef class Timers(ScopeState):
             home = Timers._home(self, id)
         else:
             home = (Timers._home(self, self._next_id) + self._cap // 2) % self._cap
-        slot = home if tw_slot_is_free(&self._wheel._w, home) else \
-            tw_next_free(&self._wheel._w, home)
-        if slot < 0:
-            raise MemoryError()
-        h = tw_insert_at(&self._wheel._w, <uint32_t>slot, deadline, ordering)
+        slot = home
+        h = tw_insert_at(&self._wheel._w, home, deadline, ordering)
+        if h == -3:                                         # home taken: the next free
+            slot = tw_next_free(&self._wheel._w, home)
+            h = tw_insert_at(&self._wheel._w, <uint32_t>slot, deadline, ordering) \
+                if slot >= 0 else -1
         if h == -2:
             raise OverflowError(f"max_timers={self._wheel._w.max_timers} reached: the scope "
                                 f"holds {self._wheel._w.len} pending timers")
