@@ -187,6 +187,48 @@ def test_cancel_flags_the_entry_and_sweeps_so_the_slab_stays_within_twice_the_li
     assert max(w._slot_of(h) for h in again) <= highest  # every flagged slot was freed
 
 
+@pytest.mark.parametrize("reader", ["next_expiry", "advance", "reschedule"])
+def test_cancels_are_counted_before_anything_reads_the_counts(reader):
+    # A cancel flags its entry and logs its list and ordering id; their dead and pending
+    # counts are applied later, in a batch. Whatever reads those counts or can sweep must
+    # apply the log first.
+    w = TimerWheel()
+    b, x, d, c, y = (w.insert(10.0) for _ in range(5))   # one slot's vector, in this order
+    z = w.insert(100.0)
+    w.cancel(c)               # flagged, logged (y is after it in the vector)
+    w.cancel(y)               # the vector's last: taken off, the log applied first
+    w.cancel(b)               # flagged, logged; the vector's last item is now c, cancelled
+    if reader == "reschedule":
+        assert w.reschedule(x, 500.0) and w.reschedule(d, 500.0)   # moving empties it
+        expect = [z, x, d]
+    else:
+        assert w.cancel(x) and w.cancel(d)   # no live timer left there, counts not applied
+        expect = [z]
+        if reader == "next_expiry":
+            assert w.next_expiry() == 100.0
+        else:
+            assert len(w.advance(20.0)) == 0
+    w._check()
+    assert len(w) == w.count() == len(expect)
+    assert list(w.advance(1000.0)) == expect
+    w._check()
+
+
+def test_a_full_cancel_log_is_applied_and_sweeps(n=1000):
+    w = TimerWheel()
+    hs = [w.insert(5000.0 + (k * 7919 % n) / n, k % 3) for k in range(n)]   # one slot
+    for k, h in enumerate(hs[: n - 1]):       # all but the vector's last, so all flagged
+        assert w.cancel(h)
+        if k % 97 == 0:
+            w._check()
+            assert [w.count(o) for o in range(3)] == [
+                sum(1 for j in range(k + 1, n) if j % 3 == o) for o in range(3)]
+    w._check()
+    assert w.next_expiry() == w.deadline(hs[-1])
+    again = w.insert_many(np.full(n - 1, 6000.0))
+    assert max(w._slot_of(int(h)) for h in again) < n     # every flagged slot was freed
+
+
 def test_cancelled_entries_never_fire_and_free_their_slots_when_their_slot_fires():
     w = TimerWheel()
     hs = [w.insert(100.0 + i) for i in range(10)]

@@ -20,6 +20,8 @@
 #define TW_NIL (-1)
 #define TW_GEN_MAX 0x7FFFFFFFu           /* handles stay positive int64; a slot is retired after it */
 #define TW_MAX_ORDERING 0xFFFF           /* ordering ids are 0..65535 */
+#define TW_CANCEL_LOG 64                 /* cancellations whose counts wait to be settled
+                                          * (see wheel.c, 4) */
 
 /* One pending timer: 32 bytes, so an aligned slab puts each in one cache line. Its tick
  * is not stored: it is max(tick_of(deadline), elapsed), recomputed when filed. */
@@ -82,6 +84,9 @@ typedef struct tw_wheel {
     uint64_t *free_bits;     /* caller-chosen slots only: one bit per slot, set while free
                               * (free_count then counts them; the stack is unused) */
     int caller_slots;
+    uint32_t unsettled;      /* cancellations in `cancelled` whose ordering count and list's
+                              * dead count are not yet applied (wheel.c, 4) */
+    uint32_t cancelled[TW_CANCEL_LOG];   /* each: its list | its ordering << 16 */
 } tw_wheel;
 
 /* A growable int64 output buffer for advance. */
