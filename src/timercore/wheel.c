@@ -665,8 +665,8 @@ int tw_insert_many(tw_wheel *w, const double *deadlines, const int64_t *ordering
     }
     /* The wheel's counters are kept in locals here (the compiler must assume a store
      * through the slab or a vector may change them, so each would be a load and a store
-     * per timer), and each entry is written whole, in one go (23 -> 17.5 ns a timer,
-     * 1M into a fresh wheel). */
+     * per timer), and each entry is written whole, in one go (1M into a fresh wheel:
+     * 19.5 -> 17.5 ns a timer). */
     tw_entry *slab = w->slab;
     const int32_t *stack = w->free_slots;
     uint32_t free_count = w->free_count, used = w->used;
