@@ -183,14 +183,21 @@ static int vec_reserve(tw_vec *v, uint32_t extra) {
     return 0;
 }
 
+/* Append slot i to the vector of `list`, which has room (vec_reserve first); returns its
+ * position there. The entry's own list and pos are the caller's to write. */
+static inline uint32_t vec_append(tw_wheel *w, int list, int32_t i) {
+    tw_vec *v = &w->lists[list];
+    uint32_t pos = v->len++;
+    v->items[pos] = i;
+    if (pos == 0) mark_occupied(w, list);
+    return pos;
+}
+
 /* Append slot i to a list whose vector has room (vec_reserve first). */
 static inline void list_push(tw_wheel *w, int list, int32_t i) {
-    tw_vec *v = &w->lists[list];
     tw_entry *e = &w->slab[i];
     e->list = (uint16_t)list;
-    e->pos = (int32_t)v->len;
-    v->items[v->len++] = i;
-    if (v->len == 1) mark_occupied(w, list);
+    e->pos = (int32_t)vec_append(w, list, i);
 }
 
 static inline int next_generation(tw_wheel *w, int32_t i);
@@ -676,11 +683,11 @@ int tw_insert_many(tw_wheel *w, const double *deadlines, const int64_t *ordering
         int32_t i = take_slot(slab, stack, &free_count, &used, 8, &gen);  /* (room: tw_reserve) */
         int list = (int)handles[k];
         uint16_t ordering = orderings ? (uint16_t)orderings[k] : 0;
-        if (list == TW_OVERFLOW) note_overflow(w, list_for(w, deadlines[k], &tick), tick);
-        tw_vec *v = &w->lists[list];
-        uint32_t pos = v->len++;                 /* (room: reserved above) */
-        v->items[pos] = i;
-        if (pos == 0) mark_occupied(w, list);
+        if (list == TW_OVERFLOW) {
+            list_for(w, deadlines[k], &tick);    /* (its tick, for the overflow minimum) */
+            note_overflow(w, list, tick);
+        }
+        uint32_t pos = vec_append(w, list, i);   /* (room: reserved above) */
         slab[i] = (tw_entry){.deadline = deadlines[k], .seq = seq++, .pos = (int32_t)pos,
                              .gen = gen, .ordering = ordering, .list = (uint16_t)list};
         if (orderings) w->counts[ordering]++;
