@@ -49,6 +49,18 @@ def test_8_6_clearTimeout_and_clearInterval_share_one_map(scope):
     assert log == [] and len(scope.active_timers) == 0
 
 
+def test_8_6_map_churn_reuses_cleared_slots_instead_of_growing_the_table(scope):
+    # Each id of the map of active timers lives at its home slot, unless that is taken.
+    # The wheel frees cleared timers' slots in batches; a table that looks nearly full
+    # counts those in first, so set-and-clear churn neither grows it nor displaces ids.
+    live = [scope.setTimeout(lambda: None, 1000) for _ in range(10)]
+    for k in range(2000):                  # 10 live ids in a table of 64 slots
+        scope.clearTimeout(live[k])
+        live.append(scope.setTimeout(lambda: None, 1000))
+    scope._check()
+    assert scope._table() == (64, 0)
+
+
 @pytest.mark.filterwarnings("ignore::timercore.TimeoutOverflowWarning")
 @pytest.mark.parametrize("bad_id", [None, 0, -1, 999, 2**40, "1", object(), math.nan])
 def test_8_6_clear_unknown_or_odd_ids_does_nothing(scope, bad_id):

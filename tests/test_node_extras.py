@@ -153,3 +153,18 @@ def test_refresh_many_rejects_non_integer_ids(scope):
         scope.refresh_many(np.array([1.5]))
     with pytest.raises(TypeError, match="ids"):
         scope.refresh_many([[1, 2]])
+
+
+def test_refresh_of_an_interval_from_its_own_task_returns_false(scope):
+    # While its task runs the interval is not pending in the wheel (it re-arms itself when
+    # the task ends), so refresh has nothing to move.
+    seen = []
+
+    def tick():
+        seen.append(scope.refresh(i))
+        if len(seen) == 2:
+            scope.clearInterval(i)
+    i = scope.setInterval(tick, 100)
+    scope.run_for(250)
+    assert seen == [False, False] and scope.errors == []
+    assert scope.count_timers() == 0

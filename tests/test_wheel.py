@@ -11,6 +11,7 @@ from timercore import TimerWheel
 from timercore.testing import HeapWheel
 
 GEN_MAX = 0x7FFFFFFF
+CANCEL_LOG = 64             # wheel.h TW_CANCEL_LOG: cancels whose entries wait to be settled
 
 
 def test_handles_are_positive_ints_of_slot_and_generation():
@@ -175,7 +176,7 @@ def test_cancel_flags_the_entry_and_sweeps_so_the_slab_stays_within_twice_the_li
         assert w.cancel(g) is True and g not in w      # its vector's last: taken off
         if k % 997 == 0:
             w._check()
-    assert highest < 2 * len(live) + 2
+    assert highest < 2 * len(live) + CANCEL_LOG + 2     # (cancelled slots: free once settled)
     for h in live[::2]:                                  # random-ish order, half of them
         w.cancel(h)
     w._check()
@@ -189,15 +190,15 @@ def test_cancel_flags_the_entry_and_sweeps_so_the_slab_stays_within_twice_the_li
 
 @pytest.mark.parametrize("reader", ["next_expiry", "advance", "reschedule"])
 def test_cancels_are_counted_before_anything_reads_the_counts(reader):
-    # A cancel flags its entry and logs its list and ordering id; their dead and pending
-    # counts are applied later, in a batch. Whatever reads those counts or can sweep must
-    # apply the log first.
+    # A cancel clears its slot's tag and logs the slot; its entry is flagged (or taken off,
+    # if its vector's last item) and its list's and ordering's counts updated later, in a
+    # batch. Whatever reads those counts or vectors, or can sweep, must settle the log first.
     w = TimerWheel()
     b, x, d, c, y = (w.insert(10.0) for _ in range(5))   # one slot's vector, in this order
     z = w.insert(100.0)
-    w.cancel(c)               # flagged, logged (y is after it in the vector)
-    w.cancel(y)               # the vector's last: taken off, the log applied first
-    w.cancel(b)               # flagged, logged; the vector's last item is now c, cancelled
+    w.cancel(c)               # logged (y is after it in the vector)
+    w.cancel(y)               # logged, the vector's last: taken off when settled
+    w.cancel(b)               # logged; when settled, c is the vector's last, cancelled
     if reader == "reschedule":
         assert w.reschedule(x, 500.0) and w.reschedule(d, 500.0)   # moving empties it
         expect = [z, x, d]
@@ -229,6 +230,24 @@ def test_a_full_cancel_log_is_applied_and_sweeps(n=1000):
     assert max(w._slot_of(int(h)) for h in again) < n     # every flagged slot was freed
 
 
+def test_a_cancel_takes_effect_at_once_though_its_entry_is_settled_later():
+    # A cancel touches only its slot's tag (and the log): every query must see the timer
+    # gone straight away, the cached next expiry included, before the entry is updated.
+    w = TimerWheel()
+    a, b = w.insert(1.0, 1), w.insert(2.0, 1)
+    assert w.next_expiry() == 1.0                          # now cached
+    assert w.cancel(a)
+    w._check()                                             # (the log not yet settled)
+    assert a not in w and not w.cancel(a) and not w.reschedule(a, 5.0)
+    with pytest.raises(KeyError):
+        w.deadline(a)
+    assert len(w) == 1 and w.count(1) == 1
+    assert list(w.snapshot().handles) == [b]
+    assert w.next_expiry() == 2.0                          # not a's cached 1.0
+    w._check()
+    assert list(w.advance(5.0)) == [b]
+
+
 def test_cancelled_entries_never_fire_and_free_their_slots_when_their_slot_fires():
     w = TimerWheel()
     hs = [w.insert(100.0 + i) for i in range(10)]
@@ -239,6 +258,22 @@ def test_cancelled_entries_never_fire_and_free_their_slots_when_their_slot_fires
     w._check()
     reused = w.insert_many(np.arange(10.0) + 300.0)
     assert max(w._slot_of(int(h)) for h in reused) < 10   # none of the slab was lost
+
+
+def test_an_insert_takes_cancelled_slots_before_fresh_ones():
+    # A cancelled slot comes free when the log of cancels is settled; an insert that
+    # would take a fresh slot settles it first, so cancel-and-insert churn reuses slots
+    # (the one just cancelled, still in cache, first) instead of growing the slab.
+    w = TimerWheel()
+    hs = w.insert_many(np.arange(10.0) + 100.0)
+    for h in hs[:5]:
+        assert w.cancel(int(h))                            # logged, not yet settled
+    again = w.insert_many(np.arange(5.0) + 200.0)
+    assert sorted(w._slot_of(int(h)) for h in again) == list(range(5))
+    last = w.insert(300.0)
+    assert w.cancel(last)
+    assert w._slot_of(w.insert(300.0)) == last & 0xFFFFFFFF
+    w._check()
 
 
 def test_reused_slot_rejects_the_stale_handle():

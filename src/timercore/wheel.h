@@ -84,9 +84,13 @@ typedef struct tw_wheel {
     uint64_t *free_bits;     /* caller-chosen slots only: one bit per slot, set while free
                               * (free_count then counts them; the stack is unused) */
     int caller_slots;
-    uint32_t unsettled;      /* cancellations in `cancelled` whose ordering count and list's
-                              * dead count are not yet applied (wheel.c, 4) */
-    uint32_t cancelled[TW_CANCEL_LOG];   /* each: its list | its ordering << 16 */
+    uint32_t *tags;          /* per slot: generation << 1 | 1 while it holds a pending timer,
+                              * bit 0 clear otherwise. A handle is pending iff its slot's tag
+                              * is its generation << 1 | 1: 4 bytes a slot, which a cancel
+                              * reads and writes instead of the 32-byte entry (wheel.c, 4) */
+    uint32_t unsettled;      /* cancelled slots in `cancelled` whose entries, lists and
+                              * ordering counts are not yet updated (wheel.c, 4) */
+    uint32_t cancelled[TW_CANCEL_LOG];   /* each: a cancelled timer's slot */
 } tw_wheel;
 
 /* A growable int64 output buffer for advance. */
@@ -133,8 +137,15 @@ static inline int tw_slot_is_free(const tw_wheel *w, uint32_t slot) {
 }
 /* 1 if the handle named a pending timer (now cancelled), 0 otherwise. */
 int tw_cancel(tw_wheel *w, int64_t handle);
+/* The same for whatever timer is pending at a slot (its owner's, with caller-chosen
+ * slots): no handle to check, so its entry is not read. */
+int tw_cancel_slot(tw_wheel *w, uint32_t slot);
+/* Apply the cancels not yet settled: their slots become free (wheel.c, 4). */
+void tw_settle(tw_wheel *w);
 /* Move a pending timer to a new deadline, keeping its handle (a fresh sequence number). */
 int tw_reschedule(tw_wheel *w, int64_t handle, double deadline_ms);
+/* The same for whatever timer is pending at a slot. */
+int tw_reschedule_slot(tw_wheel *w, uint32_t slot, double deadline_ms);
 /* File a fired (TW_FIRED) timer again at a new deadline, keeping its handle (intervals). */
 int tw_rearm(tw_wheel *w, int64_t handle, double deadline_ms);
 /* The deadline stored in a slot, pending or fired. */

@@ -486,7 +486,7 @@ cdef class WheelTimers:
             p = self.slots[i]
             if p != NULL and ((<TimerHandle>p)._state & STATE_MASK) == CANCELLED:
                 # (a handle collected for run_due is not in the wheel: run_due skips it)
-                if tw_cancel(&self.wheel._w, tw_slot_handle(&self.wheel._w, i)):
+                if tw_cancel_slot(&self.wheel._w, i):
                     self.slots[i] = NULL
                     self.cancelled_in_wheel -= 1
                     Py_XDECREF(p)

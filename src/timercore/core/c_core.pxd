@@ -52,7 +52,10 @@ cdef extern from "wheel.h" nogil:
     int tw_insert_many(tw_wheel *w, const double *deadlines, const int64_t *orderings,
                        size_t n, int64_t *handles)
     bint tw_cancel(tw_wheel *w, int64_t handle)        # found (it was pending)
+    bint tw_cancel_slot(tw_wheel *w, uint32_t slot)     # found (one was pending there)
+    void tw_settle(tw_wheel *w)                         # cancelled slots now free
     int tw_reschedule(tw_wheel *w, int64_t handle, double deadline_ms)
+    int tw_reschedule_slot(tw_wheel *w, uint32_t slot, double deadline_ms)
     int tw_rearm(tw_wheel *w, int64_t handle, double deadline_ms)
     double tw_slot_deadline(const tw_wheel *w, uint32_t slot)
     int64_t tw_slot_handle(const tw_wheel *w, uint32_t slot)

@@ -229,6 +229,10 @@ cdef class ScopeCore(Timers):
         """Forget the lateness recorded so far."""
         tc_lat_reset(&self._lateness)
 
+    def _table(self):
+        """(slots in the table, live ids away from their home slot): tests."""
+        return self._cap, self._displaced.len
+
     def _check(self):
         """Assert the scope's invariants (tests): the wheel's; that every live id is found
         where it is (at its home slot, or listed as displaced), with the counts in step."""

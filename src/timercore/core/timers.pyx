@@ -136,7 +136,9 @@ cdef class Timers(ScopeState):
         cdef int64_t h, slot
         cdef uint32_t home
         if self._wheel._w.free_count <= self._cap >> 3:     # 7/8 taken: grow first
-            self._grow_table()
+            tw_settle(&self._wheel._w)                      # (counting cleared ones free)
+            if self._wheel._w.free_count <= self._cap >> 3:
+                self._grow_table()
         if id:
             home = Timers._home(self, id)
         else:
@@ -183,7 +185,7 @@ cdef class Timers(ScopeState):
 
     cdef inline bint _cancel_pending(self, uint32_t slot) noexcept:
         """If the slot's timer is still pending in the wheel, cancel and forget it."""
-        if not tw_cancel(&self._wheel._w, tw_slot_handle(&self._wheel._w, slot)):
+        if not tw_cancel_slot(&self._wheel._w, slot):
             return False
         self._forget(slot)
         return True
@@ -516,7 +518,7 @@ cdef class Timers(ScopeState):
         if slot < 0:                 # (a closed scope's map is empty: no open check needed)
             return False
         deadline = ScopeState._now(self) + self._slots[slot].timeout
-        rc = tw_reschedule(&self._wheel._w, tw_slot_handle(&self._wheel._w, slot), deadline)
+        rc = tw_reschedule_slot(&self._wheel._w, slot, deadline)
         if rc < 0:
             raise MemoryError()
         if rc:
@@ -546,7 +548,7 @@ cdef class Timers(ScopeState):
             if slot < 0:
                 continue
             deadline = now + self._slots[slot].timeout
-            rc = tw_reschedule(&self._wheel._w, tw_slot_handle(&self._wheel._w, slot), deadline)
+            rc = tw_reschedule_slot(&self._wheel._w, slot, deadline)
             if rc < 0:
                 raise MemoryError()     # the ids before this one are re-armed
             if rc:
