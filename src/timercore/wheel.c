@@ -456,9 +456,10 @@ static int grow_slab(tw_wheel *w, uint32_t need) {
         if (!free_slots) return -1;
         w->free_slots = free_slots; /* (bigger than needed if the slab fails below: harmless) */
     }
+    /* (A slot's tag is written when the slot is first handed out: none at or past `used`
+     * is ever read, so the new ones are not cleared here.) */
     uint32_t *tags = realloc(w->tags, cap * sizeof(uint32_t));
     if (!tags) return -1;
-    memset(tags + w->cap, 0, (cap - w->cap) * sizeof(uint32_t));   /* (nothing pending) */
     w->tags = tags;                 /* (bigger than needed if the slab fails below: harmless) */
     tw_entry *slab = aligned_alloc(64, (size_t)cap * sizeof(tw_entry));
     if (!slab) return -1;
@@ -477,6 +478,7 @@ int tw_reserve(tw_wheel *w, uint32_t extra) {
     if (need > (uint64_t)INT32_MAX || grow_slab(w, (uint32_t)need) < 0) return -1;
     /* The fresh slots about to be taken, not the rest of a doubled capacity. */
     prefault(w->slab + w->used, (size_t)(need - w->used) * sizeof(tw_entry));
+    prefault(w->tags + w->used, (size_t)(need - w->used) * sizeof(uint32_t));
     return 0;
 }
 
@@ -639,6 +641,7 @@ int tw_grow_caller_slots(tw_wheel *w, uint32_t cap) {
     for (uint32_t i = w->used; i < cap; i++) {
         w->slab[i].list = TW_FREE;
         w->slab[i].gen = 1;
+        w->tags[i] = 0;                                 /* (nothing pending) */
     }
     for (uint32_t i = w->used, n; i < cap; i += n) {   /* free bits, a word at a time */
         n = 64 - (i & 63) < cap - i ? 64 - (i & 63) : cap - i;
