@@ -715,6 +715,7 @@ int tw_insert_many(tw_wheel *w, const double *deadlines, const int64_t *ordering
     uint32_t *tags = w->tags;
     const int32_t *stack = w->free_slots;
     uint32_t free_count = w->free_count, used = w->used;
+    const uint32_t on_stack = free_count, fresh_from = used;
     uint64_t seq = w->next_seq;
     for (size_t k = 0; k < n; k++) {
         uint32_t gen;
@@ -728,10 +729,15 @@ int tw_insert_many(tw_wheel *w, const double *deadlines, const int64_t *ordering
         uint32_t pos = vec_append(w, list, i);   /* (room: reserved above) */
         slab[i] = (tw_entry){.deadline = deadlines[k], .seq = seq++, .pos = (int32_t)pos,
                              .gen = gen, .ordering = ordering, .list = (uint16_t)list};
-        tags[i] = gen << 1 | 1;
         if (orderings) w->counts[ordering]++;
         handles[k] = tw_handle((uint32_t)i, gen);
     }
+    /* The tags after the loop: in it they cost the registers it needs (98.7 -> 105.9
+     * instructions a timer). The first timers took slots off the stack (their handles
+     * say which, and the generation), the rest fresh slots, generation 1. */
+    for (size_t k = 0; k < on_stack - free_count; k++)
+        tags[(uint32_t)handles[k]] = (uint32_t)((uint64_t)handles[k] >> 32) << 1 | 1;
+    for (uint32_t j = fresh_from; j < used; j++) tags[j] = 1 << 1 | 1;
     w->free_count = free_count;
     w->used = used;
     w->next_seq = seq;
