@@ -582,11 +582,23 @@ void tw_free(tw_wheel *w) {
     w->len = 0;
 }
 
+/* ---- tags (section 4): generation << 1, | 1 while the slot holds a pending timer ---- */
+
+static inline uint32_t pending_tag(uint32_t gen) { return gen << 1 | 1; }
+
+static inline int pending_at(const tw_wheel *w, uint32_t slot) {
+    return slot < w->used && (w->tags[slot] & 1);
+}
+
+/* Slot i's timer is no longer pending, as handles see it: a store only, so nothing waits
+ * for the tag's line (a cancel, which has read it, clears the bit instead). */
+static inline void unmark_pending(tw_wheel *w, int32_t i) { w->tags[i] = w->slab[i].gen << 1; }
+
 static inline int32_t slot_of(const tw_wheel *w, int64_t handle) {
     if (handle <= 0) return TW_NIL;
     uint32_t slot = (uint32_t)(handle & 0xFFFFFFFF);
     uint32_t gen = (uint32_t)((uint64_t)handle >> 32);
-    if (slot >= w->used || w->tags[slot] != (gen << 1 | 1)) return TW_NIL;   /* not pending */
+    if (slot >= w->used || w->tags[slot] != pending_tag(gen)) return TW_NIL;   /* not pending */
     return (int32_t)slot;
 }
 
@@ -599,7 +611,7 @@ static void add_pending(tw_wheel *w, int32_t i, double deadline_ms, int list, ui
     e->deadline = deadline_ms;
     e->seq = w->next_seq++;
     file_at(w, i, list, tick);
-    w->tags[i] = e->gen << 1 | 1;
+    w->tags[i] = pending_tag(e->gen);
     w->counts[e->ordering]++;
     if (w->len++ == 0) {
         w->next_cache = deadline_ms;
@@ -736,8 +748,8 @@ int tw_insert_many(tw_wheel *w, const double *deadlines, const int64_t *ordering
      * instructions a timer). The first timers took slots off the stack (their handles
      * say which, and the generation), the rest fresh slots, generation 1. */
     for (size_t k = 0; k < on_stack - free_count; k++)
-        tags[(uint32_t)handles[k]] = (uint32_t)((uint64_t)handles[k] >> 32) << 1 | 1;
-    for (uint32_t j = fresh_from; j < used; j++) tags[j] = 1 << 1 | 1;
+        tags[(uint32_t)handles[k]] = pending_tag((uint32_t)((uint64_t)handles[k] >> 32));
+    for (uint32_t j = fresh_from; j < used; j++) tags[j] = pending_tag(1);
     w->free_count = free_count;
     w->used = used;
     w->next_seq = seq;
@@ -760,7 +772,7 @@ static inline void forget_deadline(tw_wheel *w, const tw_entry *e) {
 /* Slot i's timer stops being pending: its tag, len and its deadline. Its ordering's
  * count and its list are the caller's business. */
 static inline void leave_pending(tw_wheel *w, int32_t i) {
-    w->tags[i] = w->slab[i].gen << 1;       /* (a store only: no wait for the tag's line) */
+    unmark_pending(w, i);
     w->len--;
     forget_deadline(w, &w->slab[i]);
 }
@@ -788,7 +800,7 @@ int tw_cancel(tw_wheel *w, int64_t handle) {
 }
 
 int tw_cancel_slot(tw_wheel *w, uint32_t slot) {
-    return slot < w->used && (w->tags[slot] & 1) ? cancel_at(w, (int32_t)slot) : 0;
+    return pending_at(w, slot) ? cancel_at(w, (int32_t)slot) : 0;
 }
 
 static int reschedule_at(tw_wheel *w, int32_t i, double deadline_ms) {
@@ -824,8 +836,7 @@ int tw_reschedule(tw_wheel *w, int64_t handle, double deadline_ms) {
 
 int tw_reschedule_slot(tw_wheel *w, uint32_t slot, double deadline_ms) {
     /* (tag and entry fetched together: neither address waits for the other) */
-    return slot < w->used && (w->tags[slot] & 1) ? reschedule_at(w, (int32_t)slot, deadline_ms)
-                                                 : 0;
+    return pending_at(w, slot) ? reschedule_at(w, (int32_t)slot, deadline_ms) : 0;
 }
 
 int tw_rearm(tw_wheel *w, int64_t handle, double deadline_ms) {
@@ -1103,7 +1114,7 @@ int64_t tw_advance(tw_wheel *w, double now_ms, tw_out *out, int release) {
                 if (k + 16 < v->len) __builtin_prefetch(&w->slab[v->items[k + 16]], 1);
                 int32_t i = v->items[k];
                 w->counts[w->slab[i].ordering]--;   /* (leave_pending, in bulk: below) */
-                w->tags[i] = w->slab[i].gen << 1;   /* (a store only, as leave_pending) */
+                unmark_pending(w, i);               /* (len and next_valid: below) */
                 fire_one(w, i, n++, now_ms, release);
             }
             free(list_take(w, list).items);
@@ -1152,7 +1163,7 @@ uint64_t tw_snapshot(const tw_wheel *w, int64_t *handles, double *deadlines, uin
     uint64_t n = 0;
     for (uint32_t i = 0; i < w->used && n < w->len; i++) {
         const tw_entry *e = &w->slab[i];
-        if (!(w->tags[i] & 1)) continue;      /* not pending */
+        if (!pending_at(w, i)) continue;
         if (handles) handles[n] = tw_handle(i, e->gen);
         if (deadlines) deadlines[n] = e->deadline;
         if (seqs) seqs[n] = e->seq;
@@ -1192,11 +1203,11 @@ int tw_check(const tw_wheel *w) {
                 dead++;
                 continue;
             }
-            if (!(w->tags[i] & 1)) {                 /* cancelled, not yet settled */
+            if (!pending_at(w, (uint32_t)i)) {       /* cancelled, not yet settled */
                 cancelled++;
                 continue;
             }
-            if (w->tags[i] != (e->gen << 1 | 1)) return -21;
+            if (w->tags[i] != pending_tag(e->gen)) return -21;
             uint64_t tick = entry_tick(w, e);
             int level = level_for(w->elapsed, tick);
             if (list == TW_OVERFLOW) {
@@ -1212,7 +1223,7 @@ int tw_check(const tw_wheel *w) {
     }
     if (pending != w->len) return -11;
     uint64_t tagged = 0;                              /* pending by tag: those just counted */
-    for (uint32_t i = 0; i < w->used; i++) tagged += w->tags[i] & 1;
+    for (uint32_t i = 0; i < w->used; i++) tagged += (uint64_t)pending_at(w, i);
     if (tagged != w->len) return -22;
     int64_t total = 0;
     for (uint32_t k = 0; k < w->counts_cap; k++) {
@@ -1247,7 +1258,7 @@ int tw_check(const tw_wheel *w) {
     if (w->next_valid && w->len) {         /* exact once settled; till then it may be low */
         double m = INFINITY;
         for (uint32_t i = 0; i < w->used; i++)
-            if ((w->tags[i] & 1) && w->slab[i].deadline < m) m = w->slab[i].deadline;
+            if (pending_at(w, i) && w->slab[i].deadline < m) m = w->slab[i].deadline;
         if (w->unsettled ? w->next_cache > m : w->next_cache != m) return -16;
     }
     return 0;
