@@ -140,13 +140,16 @@ loop.run_forever()
 def collected(program: str) -> int:
     """Instructions executed by ``python -c program`` under callgrind."""
     with tempfile.TemporaryDirectory() as tmp:
-        env = dict(os.environ, OPENBLAS_NUM_THREADS="1", PYTHONHASHSEED="0")
+        # A fixed environment and directory: their size moves the stack, and the counts
+        # of some paths with it (by 3 % between two shells otherwise).
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8",
+               "OPENBLAS_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
         # No address randomization: object addresses feed hashes, and so dict probes.
         norandom = ["setarch", platform.machine(), "-R"] if shutil.which("setarch") else []
         proc = subprocess.run(
             norandom + ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/out",
              PYTHON, "-c", program],
-            capture_output=True, text=True, env=env, check=True)
+            capture_output=True, text=True, env=env, cwd=tmp, check=True)
     match = re.search(r"Collected\s*:\s*(\d+)", proc.stderr)
     if match is None:
         raise RuntimeError(f"no callgrind summary in:\n{proc.stderr[-2000:]}")

@@ -149,6 +149,22 @@ def test_a_slot_due_in_full_sorts_clustered_deadlines_and_ties_in_insertion_orde
     w._check()
 
 
+@pytest.mark.parametrize("per_bucket", [2, 8, 9, 40])
+def test_a_slot_due_in_full_sorts_buckets_small_and_large(per_bucket):
+    # The bucket sort leaves buckets of a few to the insertion pass that copies the batch
+    # back and sorts larger ones first: groups of per_bucket deadlines each within a
+    # bucket's width, inserted out of order with ties, fire by (deadline, insertion).
+    rng = np.random.default_rng(per_bucket)
+    groups = 4000 // per_bucket
+    ds = (300.0 + np.repeat(np.arange(groups) * 0.01, per_bucket)
+          + np.round(rng.random(groups * per_bucket) * 1e-3, 4))
+    rng.shuffle(ds)
+    w = TimerWheel()
+    hs = w.insert_many(ds).tolist()
+    assert w.advance(5000.0).tolist() == _expected_order(hs, ds.tolist(), 5000.0)
+    w._check()
+
+
 def test_cancel_reports_live_stale_unknown_and_fired():
     w = TimerWheel()
     h = w.insert(1.0)

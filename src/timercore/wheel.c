@@ -535,13 +535,18 @@ static void free_slot(tw_wheel *w, int32_t i) {
     }
 }
 
-static int grow_counts(tw_wheel *w, uint16_t ordering) {
-    if (ordering < w->counts_cap) return 0;
+static __attribute__((noinline)) int grow_counts_to(tw_wheel *w, uint16_t ordering) {
     size_t cap = w->counts_cap;
     if (tc_grow((void **)&w->counts, &cap, (size_t)ordering + 1, sizeof(int64_t), 8,
                 TW_MAX_ORDERING + 1, 1) < 0) return -1;
     w->counts_cap = (uint32_t)cap;
     return 0;
+}
+
+/* Room for the ordering's count. Inline, as every insert asks (a call cost 11 of its
+ * instructions); growing, rare, is not. */
+static inline int grow_counts(tw_wheel *w, uint16_t ordering) {
+    return ordering < w->counts_cap ? 0 : grow_counts_to(w, ordering);
 }
 
 int tw_reserve_ordering(tw_wheel *w, uint16_t ordering) { return grow_counts(w, ordering); }
@@ -950,12 +955,14 @@ static inline uint64_t deadline_key(double d) {
     return (u >> 63) ? ~u : (u | 0x8000000000000000ull);
 }
 
-static void insertion_sort_due(tw_due *d, size_t from, size_t n) {
+/* Insert src[from, n), one by one, into dst[0, from), which is sorted (src may be dst).
+ * Linear on a nearly sorted batch, whose items mostly stay where they are. */
+static void insertion_sort_due(tw_due *dst, const tw_due *src, size_t from, size_t n) {
     for (size_t i = from; i < n; i++) {
-        tw_due x = d[i];
+        tw_due x = src[i];
         size_t j = i;
-        while (j > 0 && due_less(&x, &d[j - 1])) { d[j] = d[j - 1]; j--; }
-        d[j] = x;
+        while (j > 0 && due_less(&x, &dst[j - 1])) { dst[j] = dst[j - 1]; j--; }
+        dst[j] = x;
     }
 }
 
@@ -994,7 +1001,7 @@ static int radix_sort_due(tw_due *d, size_t n) {
             size_t lo = i - 1, hi = i + 1;
             while (lo > 0 && d[lo - 1].deadline == d[i].deadline) lo--;
             while (hi < n && d[hi].deadline == d[i].deadline) hi++;
-            insertion_sort_due(d + lo, 1, hi - lo);
+            insertion_sort_due(d + lo, d + lo, 1, hi - lo);
             i = hi - 1;
         }
     }
@@ -1015,7 +1022,7 @@ static void sort_due(tw_due *d, size_t n) {
     while (k < n && !due_less(&d[k], &d[k - 1])) k++;
     if (k >= n) return;
     if (n <= 24) {
-        insertion_sort_due(d, k, n);
+        insertion_sort_due(d, d, k, n);
     } else if (n < 256 || (bucket_sort_due(d, n) < 0 && radix_sort_due(d, n) < 0)) {
         qsort(d, n, sizeof(tw_due), due_cmp);
     }
@@ -1023,12 +1030,15 @@ static void sort_due(tw_due *d, size_t n) {
 
 /* A large batch (a slot due in full: deadlines spread over its span) by buckets: a linear
  * map of the deadline onto n buckets, monotone (a subtraction and a multiplication by a
- * positive constant, floored), leaves about one in each; sort_due sorts the few that
- * hold more, in cache. Two passes and one scatter, where the byte-wise radix sort of
- * random deadlines needs seven passes over the batch (TimerWheel.advance of 1M timers
- * due over a minute: 38-40 -> 33-34 ns a timer, n/4 buckets: 35-36). Clustered deadlines
- * only make some buckets larger, and sort_due sorts each whatever its size (by buckets
- * again, or radix). -1 if its buffers cannot be had. */
+ * positive constant, floored), leaves about one in each. Two passes and one scatter, where
+ * the byte-wise radix sort of random deadlines needs seven passes over the batch
+ * (TimerWheel.advance of 1M timers due over a minute: 38-40 -> 33-34 ns a timer, n/4
+ * buckets: 35-36). Then sort_due sorts each bucket of more than SMALL_BUCKET (clustered
+ * deadlines: by buckets again, or radix), and the small ones are sorted as the batch is
+ * copied back, by insertion: items of different buckets are in order already, so it only
+ * moves items within a bucket (a sort_due call a bucket cost 20 instructions a timer,
+ * and the copy as many again). -1 if its buffers cannot be had. */
+#define SMALL_BUCKET 8
 static int bucket_sort_due(tw_due *d, size_t n) {
     double lo = d[0].deadline, hi = lo;
     for (size_t i = 1; i < n; i++) {
@@ -1051,19 +1061,20 @@ static int bucket_sort_due(tw_due *d, size_t n) {
         return -1;
     }
     for (size_t i = 0; i < n; i++) end[bucket_of(d[i].deadline, lo, scale, buckets)]++;
-    uint32_t sum = 0;
+    uint32_t sum = 0, largest = 0;
     for (size_t b = 0; b < buckets; b++) {   /* end[b]: one past bucket b */
+        if (end[b] > largest) largest = end[b];
         sum += end[b];
         end[b] = sum;
     }
     end[buckets] = (uint32_t)n;
     for (size_t i = n; i-- > 0;) tmp[--end[bucket_of(d[i].deadline, lo, scale, buckets)]] = d[i];
     /* now end[b] is where bucket b starts, and end[buckets] = n where the last ends */
-    for (size_t b = 0; b < buckets; b++) {
+    for (size_t b = 0; largest > SMALL_BUCKET && b < buckets; b++) {
         size_t from = end[b], to = end[b + 1];
-        if (to - from > 1) sort_due(tmp + from, to - from);
+        if (to - from > SMALL_BUCKET) sort_due(tmp + from, to - from);
     }
-    memcpy(d, tmp, n * sizeof(tw_due));
+    insertion_sort_due(d, tmp, 0, n);        /* (back into d: the copy is the pass) */
     free(tmp);
     free(end);
     return 0;
@@ -1111,7 +1122,10 @@ int64_t tw_advance(tw_wheel *w, double now_ms, tw_out *out, int release) {
         size_t n = 0;
         if (whole) {
             for (uint32_t k = 0; k < v->len; k++) {
-                if (k + 16 < v->len) __builtin_prefetch(&w->slab[v->items[k + 16]], 1);
+                if (k + 16 < v->len) {    /* its tag too: a random line of its own */
+                    __builtin_prefetch(&w->slab[v->items[k + 16]], 1);
+                    __builtin_prefetch(&w->tags[v->items[k + 16]], 1);
+                }
                 int32_t i = v->items[k];
                 w->counts[w->slab[i].ordering]--;   /* (leave_pending, in bulk: below) */
                 unmark_pending(w, i);               /* (len and next_valid: below) */
