@@ -188,8 +188,10 @@ def test_cancel_flags_the_entry_and_sweeps_so_the_slab_stays_within_twice_the_li
     for k in range(20_000):
         h, g = w.insert(5000.5), w.insert(5000.6)
         highest = max(highest, w._slot_of(h), w._slot_of(g))
-        assert w.cancel(h) is True and h not in w      # flagged: not its vector's last
-        assert w.cancel(g) is True and g not in w      # its vector's last: taken off
+        # Cancelled out of set order (settled newest first, h then g): h is not its
+        # vector's last, so it is flagged; g is, so it is taken off.
+        assert w.cancel(g) is True and g not in w
+        assert w.cancel(h) is True and h not in w
         if k % 997 == 0:
             w._check()
     assert highest < 2 * len(live) + CANCEL_LOG + 2     # (cancelled slots: free once settled)
@@ -289,6 +291,22 @@ def test_an_insert_takes_cancelled_slots_before_fresh_ones():
     last = w.insert(300.0)
     assert w.cancel(last)
     assert w._slot_of(w.insert(300.0)) == last & 0xFFFFFFFF
+    w._check()
+
+
+def test_timers_set_and_cancelled_in_turn_come_off_their_list_not_flagged_in_it():
+    # The log of cancels is settled newest first: a and b, set in turn into one slot's
+    # list behind live timers and cancelled, each come off its end and free their slots.
+    # (Oldest first, a is not last, so it would be flagged and its slot stay taken until
+    # a sweep: the two inserts after would take a fresh slot.)
+    w = TimerWheel()
+    live = [w.insert(500.0) for _ in range(5)]
+    a, b = w.insert(500.0), w.insert(500.0)
+    assert w.cancel(a) and w.cancel(b)
+    assert w.next_expiry() == 500.0                        # (settles the log)
+    again = [w.insert(600.0), w.insert(600.0)]
+    assert sorted(w._slot_of(h) for h in again) == sorted(h & 0xFFFFFFFF for h in (a, b))
+    assert all(h in w for h in live)
     w._check()
 
 
