@@ -81,10 +81,11 @@
  * where the entries take 32, so more of it stays in cache and in the TLB's reach), and
  * logs the slot (`cancelled`, TW_CANCEL_LOG of them): the handle stops matching at once.
  * (1M pending, random order, alternating samples: TimerWheel.cancel 211 -> 172 ns,
- * Window.clearTimeout 427 -> 301.) settle() applies the log, its entries fetched first
- * and in cache by then: each leaves the cached next expiry and its ordering's count, and
- * is taken off its vector if it is the last item (a timer cancelled soon after it was
- * set), else flagged TW_DEAD and counted in its list's `dead`. It runs when the log is
+ * Window.clearTimeout 427 -> 301.) settle() applies the log newest first, its entries
+ * fetched first and in cache by then: each leaves the cached next expiry and its
+ * ordering's count, and is taken off its vector if it is the last item (a timer cancelled
+ * soon after it was set: newest first, so are timers set and cleared in turn in one
+ * list), else flagged TW_DEAD and counted in its list's `dead`. It runs when the log is
  * full; before anything that reads vectors, those counts or the cached next expiry; and
  * before an insert would take a fresh slot (a cancelled one first: in set-and-clear churn
  * the one just cancelled, still in cache, is reused).
