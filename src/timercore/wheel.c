@@ -1079,9 +1079,11 @@ static int bucket_sort_due(tw_due *d, size_t n) {
     end[buckets] = (uint32_t)n;
     for (size_t i = n; i-- > 0;) tmp[--end[bucket_of(d[i].deadline, lo, scale, buckets)]] = d[i];
     /* now end[b] is where bucket b starts, and end[buckets] = n where the last ends */
-    for (size_t b = 0; largest > SMALL_BUCKET && b < buckets; b++) {
-        size_t from = end[b], to = end[b + 1];
-        if (to - from > SMALL_BUCKET) sort_due(tmp + from, to - from);
+    if (largest > SMALL_BUCKET) {
+        for (size_t b = 0; b < buckets; b++) {
+            size_t from = end[b], to = end[b + 1];
+            if (to - from > SMALL_BUCKET) sort_due(tmp + from, to - from);
+        }
     }
     insertion_sort_due(d, tmp, 0, n);        /* (back into d: the copy is the pass) */
     free(tmp);
