@@ -84,7 +84,8 @@ typedef struct tw_wheel {
     uint64_t *free_bits;     /* caller-chosen slots only: one bit per slot, set while free
                               * (free_count then counts them; the stack is unused) */
     int caller_slots;
-    uint32_t *tags;          /* per slot: generation << 1 | 1 while it holds a pending timer,
+    uint32_t *tags;          /* (in the slab's block, after its cap entries) per slot:
+                              * generation << 1 | 1 while it holds a pending timer,
                               * bit 0 clear otherwise. A handle is pending iff its slot's tag
                               * is its generation << 1 | 1: 4 bytes a slot, which a cancel
                               * reads and writes instead of the 32-byte entry (wheel.c, 4) */
