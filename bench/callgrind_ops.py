@@ -10,7 +10,7 @@ users write them: ``for`` loops, float timeouts, random-order clears and cancels
     python bench/callgrind_ops.py            # all operations, K = 100000
     python bench/callgrind_ops.py --ops fire,cancel --calls 50000 --json out.json
     python bench/callgrind_ops.py --ops call_soon --python /path/to/other/venv/bin/python
-    python bench/callgrind_ops.py --ops fire --keep cg/   # then callgrind_annotate cg/callgrind.fire.calls
+    python bench/callgrind_ops.py --ops fire --keep cg/   # then: callgrind_annotate cg/*
 """
 from __future__ import annotations
 
