@@ -47,6 +47,25 @@ def test_bench_grid_ratios_render_and_chart(tmp_path):
     assert (tmp_path / "c.png").stat().st_size > 1000
 
 
+def test_chart_draws_one_line_per_peer_even_where_two_name_their_api_alike():
+    # The Window's and Node.js's pairs are both clearTimeout(setTimeout()): keyed by the
+    # API alone they were drawn as one line zigzagging between the two.
+    results = [cli.Result("schedule + cancel", family, "clearTimeout(setTimeout())", n,
+                          "ns/timer", [figure])
+               for family, figure in (("Window", 70.0), ("Node.js", 300.0))
+               for n in (10_000, 100_000)]
+    results.append(cli.Result("schedule", "Window", "Window.setTimeout", 10_000, "ns/timer",
+                              [80.0]))
+    series = cli.chart_series(results)
+    assert series == {
+        ("schedule + cancel", "clearTimeout(setTimeout()) (Window)"): [(10_000, 70.0),
+                                                                      (100_000, 70.0)],
+        ("schedule + cancel", "clearTimeout(setTimeout()) (Node.js)"): [(10_000, 300.0),
+                                                                       (100_000, 300.0)],
+        ("schedule", "Window.setTimeout"): [(10_000, 80.0)],
+    }
+
+
 def test_bench_missing_peer_is_named_not_an_error(monkeypatch):
     monkeypatch.setattr(cli, "_installed", lambda name: False)
     _, missing = cli.cases({"uvloop", "rloop", "zuvloop", "rsloop"})

@@ -503,16 +503,29 @@ def markdown(results: list[Result], n: int) -> str:
     return "\n".join(lines) + "\n\n" + LEGEND + "\n"
 
 
+def chart_series(results: list[Result]) -> dict[tuple[str, str], list[tuple[int, float]]]:
+    """The chart's lines: (scenario, label) -> [(N, ns a timer)], one per peer. The label
+    is the API, with the peer's name after it where two peers call theirs alike (the
+    Window's and Node.js's `clearTimeout(setTimeout())`), so no two make one line."""
+    timed = [r for r in results if r.unit == "ns/timer"]
+    families: dict[tuple[str, str], set[str]] = {}
+    for r in timed:
+        families.setdefault((r.scenario, r.api), set()).add(r.family)
+    series: dict[tuple[str, str], list[tuple[int, float]]] = {}
+    for r in timed:
+        shared = len(families[(r.scenario, r.api)]) > 1
+        label = f"{r.api} ({r.family})" if shared else r.api
+        series.setdefault((r.scenario, label), []).append((r.n, r.best))
+    return series
+
+
 def chart(results: list[Result], path: str) -> None:
     """ns/timer against N, log-log, one line per (scenario, peer)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    series: dict[tuple[str, str], list[tuple[int, float]]] = {}
-    for r in results:
-        if r.unit == "ns/timer":
-            series.setdefault((r.scenario, r.api), []).append((r.n, r.best))
+    series = chart_series(results)
     names = sorted({s for s, _ in series})
     cols = max(1, min(3, len(names)))
     rows = max(1, -(-len(names) // cols))
