@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 
 PYTHON = sys.executable
 
@@ -141,7 +142,7 @@ loop.run_forever()
 KEEP: str | None = None   # --keep: a directory for the raw callgrind outputs
 
 
-def collected(program: str, name: str) -> int:
+def collected(program: str, run_calls: bool, name: str) -> int:
     """Instructions executed by ``python -c program`` under callgrind."""
     with tempfile.TemporaryDirectory() as tmp:
         # A fixed environment and directory: their size moves the stack, and the counts
@@ -152,7 +153,7 @@ def collected(program: str, name: str) -> int:
         norandom = ["setarch", platform.machine(), "-R"] if shutil.which("setarch") else []
         proc = subprocess.run(
             norandom + ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/out",
-             PYTHON, "-c", program],
+             PYTHON, "-c", program, "calls" if run_calls else "setup"],
             capture_output=True, text=True, env=env, cwd=tmp, check=True)
         if KEEP:   # (for callgrind_annotate: where the instructions went)
             shutil.copy(f"{tmp}/out", os.path.join(KEEP, f"callgrind.{name}"))
@@ -162,17 +163,24 @@ def collected(program: str, name: str) -> int:
     return int(match.group(1))
 
 
-def per_call(op: str, calls: int) -> float:
+def program(op: str, calls: int) -> str:
+    """The program both runs execute: the setup, then the calls in a function (their
+    names local, as in users' code) when its argument is "calls". One text for both: a
+    longer second program compiled to more objects first, and the heap then differed
+    (where Python's lists grew in place, and so how often their growth copied): up to
+    4 % on a row with no change to the code. A collection ends the setup, so both reach
+    the calls in the same collector state."""
     setup, body = PROGRAMS[op]
-    # A collection last in the setup: both programs then start the calls from the same
-    # collector state. (The longer one's compile allocates more first; collections then
-    # fell at other points, moving a row by up to 4 % with no change to the code.)
-    setup = f"K = {calls}\n" + setup + "\nimport gc; gc.collect()\n"
+    calls_fn = "def _calls():\n" + textwrap.indent(body.strip("\n"), "    ") + "\n"
     # os._exit: the interpreter's teardown (freeing what the calls left) is not counted.
-    end = "\nimport os; os._exit(0)\n"
-    name = op.replace(" ", "_")
-    base = collected(setup + end, f"{name}.setup")
-    return (collected(setup + body + end, f"{name}.calls") - base) / calls
+    return (f"import sys\nK = {calls}\n{setup}\nimport gc; gc.collect()\n{calls_fn}"
+            "if sys.argv[1] == 'calls':\n    _calls()\nimport os; os._exit(0)\n")
+
+
+def per_call(op: str, calls: int) -> float:
+    text, name = program(op, calls), op.replace(" ", "_")
+    base = collected(text, False, f"{name}.setup")
+    return (collected(text, True, f"{name}.calls") - base) / calls
 
 
 def main() -> None:

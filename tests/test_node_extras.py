@@ -168,3 +168,59 @@ def test_refresh_of_an_interval_from_its_own_task_returns_false(scope):
     scope.run_for(250)
     assert seen == [False, False] and scope.errors == []
     assert scope.count_timers() == 0
+
+
+def test_a_timer_queued_in_the_same_batch_is_not_pending_to_refresh_clear_or_snapshot(scope):
+    # Due together: when the first task runs, the second has fired and its task is queued
+    # (the wheel leaves a fired timer's tag as it was; the scope knows it fired). It is no
+    # pending timer then: refresh and refresh_many say so, the snapshot does not list it,
+    # and it still runs once, unless cleared.
+    seen = {}
+    log = []
+
+    def first():
+        seen["refresh"] = scope.refresh(second)
+        seen["refresh_many"] = scope.refresh_many([second])
+        seen["snapshot"] = scope.timers_snapshot().ids.tolist()
+        scope._check()
+        log.append("first")
+
+    scope.setTimeout(first, 10)
+    second = scope.setTimeout(lambda: log.append("second"), 10)
+    third = scope.setTimeout(lambda: log.append("third"), 500)
+    scope.run()
+    assert seen == {"refresh": False, "refresh_many": 0, "snapshot": [third]}
+    assert log == ["first", "second", "third"]
+    scope._check()
+
+
+def test_an_interval_pending_again_after_its_task_is_cleared_from_another_timer(scope):
+    # Its task re-arms it (filed again: pending in the wheel), so a clear from a later
+    # timer takes it out of the wheel, and the scope's invariants hold throughout.
+    ticks = []
+    iv = scope.setInterval(lambda: ticks.append(scope.now()), 10)
+    scope.setTimeout(lambda: (scope.clearInterval(iv), scope._check()), 25)
+    scope.run()
+    assert ticks == [10.0, 20.0]
+    scope._check()
+
+
+def test_a_timer_queued_in_the_same_batch_cleared_by_an_earlier_task_leaves_the_wheel_whole(
+        scope):
+    # Its slot fired (the wheel left its tag as it was), so the clear must not cancel it in
+    # the wheel: the scope's invariants hold at once, and the timers after it still run.
+    log = []
+
+    def first():
+        scope.clearTimeout(second)
+        scope._check()
+        scope.setTimeout(lambda: log.append("later"), 5)
+        log.append("first")
+
+    scope.setTimeout(first, 10)
+    second = scope.setTimeout(lambda: log.append("second"), 10)
+    for delay in range(20, 100, 10):
+        scope.setTimeout(lambda d=delay: log.append(d), delay)
+    scope.run()
+    scope._check()
+    assert log == ["first", "later", 20, 30, 40, 50, 60, 70, 80, 90]

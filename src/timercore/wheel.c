@@ -608,6 +608,12 @@ static inline int pending_at(const tw_wheel *w, uint32_t slot) {
     return slot < w->used && (w->tags[slot] & 1);
 }
 
+/* The same, also where a fired timer's tag was left as it was (tw_owner_tracks_fired):
+ * its entry is on no list. For the paths that look at every slot (snapshot, check). */
+static inline int pending_entry(const tw_wheel *w, uint32_t slot) {
+    return pending_at(w, slot) && w->slab[slot].list <= TW_LISTS;
+}
+
 /* Slot i's timer is no longer pending, as handles see it: a store only, so nothing waits
  * for the tag's line (a cancel, which has read it, clears the bit instead). */
 static inline void unmark_pending(tw_wheel *w, int32_t i) { w->tags[i] = w->slab[i].gen << 1; }
@@ -687,6 +693,8 @@ int tw_caller_slots(tw_wheel *w, uint32_t cap) {
     w->caller_slots = 1;
     return tw_grow_caller_slots(w, cap);
 }
+
+void tw_owner_tracks_fired(tw_wheel *w) { w->owner_tracks_fired = w->caller_slots; }
 
 int64_t tw_next_free(const tw_wheel *w, uint32_t from) {
     if (!w->free_count || !w->used) return -1;
@@ -1109,6 +1117,60 @@ static inline int slot_due_in_full(const tw_wheel *w, int list, uint64_t start,
     return last < now_tick;
 }
 
+/* Fire every timer of a list (a tick due in full, or a higher slot due in full), in
+ * vector order: each slab entry visited once, where it is. `unmark` (a constant at each
+ * call, so each copy has no test a timer): clear each fired timer's tag, unless its owner
+ * keeps track of the slots that fired (tw_owner_tracks_fired). Returns the count. */
+static inline __attribute__((always_inline)) size_t fire_all(tw_wheel *w, int list,
+                                                             double now_ms, int release,
+                                                             const int unmark) {
+    tw_vec *v = &w->lists[list];
+    size_t n = 0;
+    for (uint32_t k = 0; k < v->len; k++) {
+        if (k + 16 < v->len) {    /* its tag too: a random line of its own */
+            __builtin_prefetch(&w->slab[v->items[k + 16]], 1);
+            if (unmark) __builtin_prefetch(&w->tags[v->items[k + 16]], 1);
+        }
+        int32_t i = v->items[k];
+        w->counts[w->slab[i].ordering]--;   /* (leave_pending, in bulk: below) */
+        if (unmark) unmark_pending(w, i);   /* (len and next_valid: below) */
+        fire_one(w, i, n++, now_ms, release);
+    }
+    free(list_take(w, list).items);
+    w->len -= n;
+    w->next_valid = 0;
+    return n;
+}
+
+/* Fire the timers of now's own tick whose exact deadline has come; the rest keep their
+ * order. `unmark` as for fire_all. Returns the count. */
+static inline __attribute__((always_inline)) size_t fire_due(tw_wheel *w, int list,
+                                                             double now_ms, int release,
+                                                             const int unmark) {
+    tw_vec *v = &w->lists[list];
+    size_t n = 0;
+    uint32_t keep = 0;
+    for (uint32_t k = 0; k < v->len; k++) {
+        int32_t i = v->items[k];
+        tw_entry *e = &w->slab[i];
+        if (e->deadline > now_ms) {
+            e->pos = (int32_t)keep;
+            v->items[keep++] = i;
+            continue;
+        }
+        w->counts[e->ordering]--;
+        if (unmark) unmark_pending(w, i);   /* (leave_pending, its tag as asked) */
+        w->len--;
+        forget_deadline(w, e);
+        fire_one(w, i, n++, now_ms, release);
+    }
+    if (n) {
+        v->len = keep;
+        if (keep == 0) list_emptied(w, list);
+    }
+    return n;
+}
+
 int64_t tw_advance(tw_wheel *w, double now_ms, tw_out *out, int release) {
     uint64_t now_tick = tick_of(w, now_ms);
     if (w->caller_slots) release = 0;      /* the caller releases its slots (tw_release) */
@@ -1136,38 +1198,15 @@ int64_t tw_advance(tw_wheel *w, double now_ms, tw_out *out, int release) {
          * once, in vector order (for timers inserted in a run, slab order), and the sort
          * leaves only the handles to write: in sorted order the slab is visited at random. */
         if (scratch_reserve(w, v->len) < 0 || out_reserve(out, v->len) < 0) goto out_of_memory;
-        size_t n = 0;
+        size_t n;
         if (whole) {
-            for (uint32_t k = 0; k < v->len; k++) {
-                if (k + 16 < v->len) {    /* its tag too: a random line of its own */
-                    __builtin_prefetch(&w->slab[v->items[k + 16]], 1);
-                    __builtin_prefetch(&w->tags[v->items[k + 16]], 1);
-                }
-                int32_t i = v->items[k];
-                w->counts[w->slab[i].ordering]--;   /* (leave_pending, in bulk: below) */
-                unmark_pending(w, i);               /* (len and next_valid: below) */
-                fire_one(w, i, n++, now_ms, release);
-            }
-            free(list_take(w, list).items);
-            w->len -= n;
-            w->next_valid = 0;
+            n = w->owner_tracks_fired ? fire_all(w, list, now_ms, 0, 0)   /* (caller slots:
+                                                                            * release 0) */
+                                      : fire_all(w, list, now_ms, release, 1);
         } else {            /* now's own tick: by exact deadline; the rest keep their order */
-            uint32_t keep = 0;
-            for (uint32_t k = 0; k < v->len; k++) {
-                int32_t i = v->items[k];
-                tw_entry *e = &w->slab[i];
-                if (e->deadline > now_ms) {
-                    e->pos = (int32_t)keep;
-                    v->items[keep++] = i;
-                    continue;
-                }
-                w->counts[e->ordering]--;
-                leave_pending(w, i);
-                fire_one(w, i, n++, now_ms, release);
-            }
+            n = w->owner_tracks_fired ? fire_due(w, list, now_ms, 0, 0)
+                                      : fire_due(w, list, now_ms, release, 1);
             if (n == 0) break;
-            v->len = keep;
-            if (keep == 0) list_emptied(w, list);
         }
         sort_due(w->scratch, n);
         for (size_t k = 0; k < n; k++)
@@ -1194,7 +1233,7 @@ uint64_t tw_snapshot(const tw_wheel *w, int64_t *handles, double *deadlines, uin
     uint64_t n = 0;
     for (uint32_t i = 0; i < w->used && n < w->len; i++) {
         const tw_entry *e = &w->slab[i];
-        if (!pending_at(w, i)) continue;
+        if (!pending_entry(w, i)) continue;
         if (handles) handles[n] = tw_handle(i, e->gen);
         if (deadlines) deadlines[n] = e->deadline;
         if (seqs) seqs[n] = e->seq;
@@ -1254,7 +1293,7 @@ int tw_check(const tw_wheel *w) {
     }
     if (pending != w->len) return -11;
     uint64_t tagged = 0;                              /* pending by tag: those just counted */
-    for (uint32_t i = 0; i < w->used; i++) tagged += (uint64_t)pending_at(w, i);
+    for (uint32_t i = 0; i < w->used; i++) tagged += (uint64_t)pending_entry(w, i);
     if (tagged != w->len) return -22;
     int64_t total = 0;
     for (uint32_t k = 0; k < w->counts_cap; k++) {
@@ -1289,7 +1328,7 @@ int tw_check(const tw_wheel *w) {
     if (w->next_valid && w->len) {         /* exact once settled; till then it may be low */
         double m = INFINITY;
         for (uint32_t i = 0; i < w->used; i++)
-            if (pending_at(w, i) && w->slab[i].deadline < m) m = w->slab[i].deadline;
+            if (pending_entry(w, i) && w->slab[i].deadline < m) m = w->slab[i].deadline;
         if (w->unsettled ? w->next_cache > m : w->next_cache != m) return -16;
     }
     return 0;

@@ -73,6 +73,7 @@ cdef extern from "wheel.h" nogil:
     int tw_debug_set_gen(tw_wheel *w, uint32_t slot, uint32_t gen)
     int tw_caller_slots(tw_wheel *w, uint32_t cap)
     int tw_grow_caller_slots(tw_wheel *w, uint32_t cap)
+    void tw_owner_tracks_fired(tw_wheel *w)     # (the owner then asks nothing of fired slots)
     int64_t tw_insert_at(tw_wheel *w, uint32_t slot, double deadline_ms, uint16_t ordering)
     int64_t tw_next_free(const tw_wheel *w, uint32_t start)
     void tw_out_free(tw_out *out)

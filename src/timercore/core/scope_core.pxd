@@ -4,8 +4,6 @@
 cdef class ScopeCore(Timers):
     cdef:
         IdleCallbacks _idle      # requestIdleCallback (core/idle.pyx), closed in close()
-        tw_out _batch            # handles fired by the wheel, run one task each
-        size_t _batch_pos
         bint _running
         readonly long long timer_tasks_run   # timer tasks run so far (run_all's loop limit)
         long long _task_limit    # run_all: stop (TaskLimitReached) when timer_tasks_run hits it

@@ -116,8 +116,7 @@ cdef class ScopeCore(Timers):
                     break     # run(): nothing left that it waits for
                 self._clock.jump_to(ScopeState._to_clock(self, nxt))
                 now = nxt
-            self._batch.len = 0
-            self._batch_pos = 0
+            self._batch.len = self._batch_pos = self._batch_marked = 0
             with nogil:
                 fired = tw_advance(&self._wheel._w, now, &self._batch, 0)
             if fired < 0 and self._batch.len == 0:
@@ -168,8 +167,7 @@ cdef class ScopeCore(Timers):
         clears its own state, called here by name."""
         Timers.close(self)
         self._idle._close()
-        self._batch.len = 0
-        self._batch_pos = 0
+        self._batch.len = self._batch_pos = self._batch_marked = 0
 
     # -- W3C requestIdleCallback (the steps: the _idle part, core/idle.pyx) --------------
 

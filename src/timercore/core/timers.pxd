@@ -9,6 +9,9 @@ cdef enum:
     F_STRING = 4      # handler is source text
     F_RUNSTEPS = 8    # a "run steps after a timeout" entry with a non-numeric key
     F_UNREF = 16      # unref(id): run() does not wait for it (Node's timeout.unref())
+    # F_FIRED: fired, its task queued or running. The wheel left its tag as it was
+    # (tw_owner_tracks_fired): it is asked nothing about the slot then (_mark_fired).
+    F_FIRED = 32
     NESTING_MAX = 255  # the level saturates: only "> 5" matters
     ID_MAX = 0x7FFFFFFF
     TABLE_MIN = 64     # slots of a new scope's table
@@ -46,6 +49,9 @@ cdef class Timers(ScopeState):
         object _string_policy
         public dict namespace
         tc_lat_table _lateness   # per ordering id: task start - deadline
+        tw_out _batch            # handles fired by the wheel, run one task each (ScopeCore)
+        size_t _batch_pos        # the next to run
+        size_t _batch_marked     # those before it flagged F_FIRED (see _mark_fired)
 
     cdef int _init_timers(self, resolution_ms, max_timers, string_handlers,
                           namespace) except -1
@@ -57,6 +63,7 @@ cdef class Timers(ScopeState):
     cdef inline void _unmap_id(self, int32_t id, uint32_t slot) noexcept
     cdef inline void _forget(self, uint32_t slot) noexcept
     cdef inline void _release(self, uint32_t slot) noexcept
+    cdef inline void _mark_fired(self) noexcept
     cdef inline bint _cancel_pending(self, uint32_t slot) noexcept
     cdef inline int32_t _set_timer(self, object handler, object timeout, tuple arguments,
                                    bint repeat) except -1

@@ -73,6 +73,7 @@ cdef class Timers(ScopeState):
         """A new, empty table of `cap` free slots (the wheel must be new)."""
         if tw_caller_slots(&self._wheel._w, cap) < 0:
             raise MemoryError()
+        tw_owner_tracks_fired(&self._wheel._w)     # (F_FIRED says which slots fired)
         self._slots = <SlotData *>grow_array(self._slots, cap, sizeof(SlotData))
         memset(self._slots, 0, cap * sizeof(SlotData))
         self._objs = [None] * (2 * cap)
@@ -183,9 +184,22 @@ cdef class Timers(ScopeState):
         tw_release(&self._wheel._w, tw_slot_handle(&self._wheel._w, slot))
         self._forget(slot)
 
+    cdef inline void _mark_fired(self) noexcept:
+        """Flag F_FIRED the slots of the fired batch whose tasks have not run yet (the
+        running task flags its own): the wheel left their tags as they were, so it must
+        not be asked about them by slot. Done only before such a question, not as a batch
+        fires: most batches run with none asked (a loop over the batch cost Window fire 6
+        instructions a timer)."""
+        cdef size_t k = max(self._batch_marked, self._batch_pos)
+        while k < self._batch.len:
+            self._slots[<uint32_t>self._batch.data[k]].flags |= F_FIRED
+            k += 1
+        self._batch_marked = self._batch.len
+
     cdef inline bint _cancel_pending(self, uint32_t slot) noexcept:
         """If the slot's timer is still pending in the wheel, cancel and forget it."""
-        if not tw_cancel_slot(&self._wheel._w, slot):
+        Timers._mark_fired(self)
+        if self._slots[slot].flags & F_FIRED or not tw_cancel_slot(&self._wheel._w, slot):
             return False
         self._forget(slot)
         return True
@@ -314,6 +328,7 @@ cdef class Timers(ScopeState):
         cdef uint32_t slot = <uint32_t>handle   # the low 32 bits: the slot
         cdef uint8_t flags = self._slots[slot].flags
         cdef int32_t id
+        self._slots[slot].flags = flags | F_FIRED       # (see _mark_fired)
         if flags & F_RUNSTEPS:
             return self._run_completion_steps(slot)
         # 9.1 If id is no longer in the map of active timers, abort.
@@ -517,6 +532,9 @@ cdef class Timers(ScopeState):
         cdef int rc
         if slot < 0:                 # (a closed scope's map is empty: no open check needed)
             return False
+        Timers._mark_fired(self)
+        if self._slots[slot].flags & F_FIRED:
+            return False             # (its task is queued or running)
         deadline = ScopeState._now(self) + self._slots[slot].timeout
         rc = tw_reschedule_slot(&self._wheel._w, slot, deadline)
         if rc < 0:
@@ -540,12 +558,13 @@ cdef class Timers(ScopeState):
         v = as_array(ids, np.int64, "ids", "iu")
         n = v.shape[0]
         now = ScopeState._now(self)
+        Timers._mark_fired(self)
         for i in range(n):
             key = v[i]
             if not 0 < key <= ID_MAX:
                 continue
             slot = Timers._id_slot(self, <int32_t>key)
-            if slot < 0:
+            if slot < 0 or self._slots[slot].flags & F_FIRED:
                 continue
             deadline = now + self._slots[slot].timeout
             rc = tw_reschedule_slot(&self._wheel._w, slot, deadline)
