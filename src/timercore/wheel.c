@@ -797,12 +797,18 @@ static inline void forget_deadline(tw_wheel *w, const tw_entry *e) {
     if (e->list == TW_OVERFLOW && entry_tick(w, e) == w->overflow_min) w->overflow_dirty = 1;
 }
 
+/* A timer stops counting as pending: len and its deadline (leave_pending without the
+ * tag, for a firing whose owner keeps track of fired slots). */
+static inline void leave_count(tw_wheel *w, const tw_entry *e) {
+    w->len--;
+    forget_deadline(w, e);
+}
+
 /* Slot i's timer stops being pending: its tag, len and its deadline. Its ordering's
  * count and its list are the caller's business. */
 static inline void leave_pending(tw_wheel *w, int32_t i) {
     unmark_pending(w, i);
-    w->len--;
-    forget_deadline(w, &w->slab[i]);
+    leave_count(w, &w->slab[i]);
 }
 
 /* (Settled first: list_remove may sweep.) */
@@ -1160,8 +1166,7 @@ static inline __attribute__((always_inline)) size_t fire_due(tw_wheel *w, int li
         }
         w->counts[e->ordering]--;
         if (unmark) unmark_pending(w, i);   /* (leave_pending, its tag as asked) */
-        w->len--;
-        forget_deadline(w, e);
+        leave_count(w, e);
         fire_one(w, i, n++, now_ms, release);
     }
     if (n) {
